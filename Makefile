@@ -1,0 +1,52 @@
+# illustra.webstack — every target installs what it needs (apt packages, .venv) on a fresh Debian
+# machine first. README: `make demo` and `make test` are the only two commands a newcomer needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Run a command with the local AWS emulator started before and stopped after, whatever happens.
+EMULATOR := $(BIN)/python tools/emulator.py run --
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: setup demo test lint sanity unit integration molecule bench clean
+
+setup: $(VENV)/.setup-done
+$(VENV)/.setup-done: requirements.txt tools/setup.sh
+	bash tools/setup.sh
+	touch $@
+
+demo: setup
+	$(EMULATOR) bash tools/demo.sh
+
+test: setup
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory molecule
+
+lint: setup
+	yamllint --strict .
+	ruff check .
+	ruff format --check .
+	ansible-lint --offline
+
+sanity: setup
+	bash tools/sanity.sh
+
+unit: setup
+	$(PYTEST) tests/unit -q
+
+integration: setup
+	$(EMULATOR) $(PYTEST) tests/integration -q
+
+molecule: setup
+	bash tools/molecule.sh
+
+bench: setup
+	$(EMULATOR) $(BIN)/python bench/run.py
+
+clean:
+	rm -rf .cache tests/output bench/results reports

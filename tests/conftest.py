@@ -1,0 +1,42 @@
+"""Shared pytest fixtures: the local AWS emulator and a playbook runner (see tests/lib/webstack_test.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "tests" / "lib")]
+
+import emulator  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint():
+    """The emulator's endpoint: the one `tools/emulator.py run` started, or one of our own."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if endpoint.startswith("http://127.0.0.1:"):
+        yield endpoint
+        return
+    proc, endpoint = emulator.start()
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(emulator.client_env(endpoint, base=saved))
+    try:
+        yield endpoint
+    finally:
+        emulator.stop_pid(proc.pid)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture
+def clean_emulator(aws_endpoint):
+    """An emulator with no state: every resource from earlier tests is wiped first."""
+    import webstack_test  # noqa: PLC0415
+
+    webstack_test.reset_emulator(aws_endpoint)
+    return aws_endpoint

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The local AWS emulator harness: moto in server mode on a free loopback port.
+
+One script serves the demo, the tests and the benchmarks:
+
+    emulator.py run -- CMD ARGS...   start, run CMD pointed at the emulator, always stop (exit code of CMD)
+    emulator.py start [--state F]    start in the background, print `export ...` lines, record the PID in F
+    emulator.py stop  [--state F]    stop the emulator recorded in F, by PID
+    emulator.py serve [--port N]     the server itself, in the foreground (what `start` launches)
+
+Playbooks reach the emulator only through standard configuration: AWS_ENDPOINT_URL (botocore, so
+raw boto3, lookups and every module) and AWS_URL (amazon.aws's own fallback), plus throwaway
+credentials and a region. The same playbooks run unchanged against real AWS when these are unset.
+
+moto is started in-process (ThreadedMotoServer) so that the documented emulator patches in
+`emulator_patches.py` apply; they fix gaps in moto, never behaviour of the collection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_STATE = HERE.parent / ".cache" / "emulator.json"
+
+# Settings DESIGN.md lists: AWS managed IAM policies exist, ACM certificates issue at once.
+MOTO_SETTINGS = {
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    "MOTO_ACM_VALIDATION_WAIT": "0",
+}
+REGION = "us-east-1"
+
+
+def client_env(endpoint: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment that points every AWS client at `endpoint` with throwaway credentials."""
+    env = dict(os.environ if base is None else base)
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        env.pop(var, None)
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=env.get("WEBSTACK_EMULATOR_REGION", REGION),
+        AWS_DEFAULT_REGION=env.get("WEBSTACK_EMULATOR_REGION", REGION),
+    )
+    return env
+
+
+def serve(port: int) -> None:
+    """Run moto in this process until SIGTERM/SIGINT; print the bound port on the first line."""
+    os.environ.update(MOTO_SETTINGS)
+    sys.path.insert(0, str(HERE))
+    import emulator_patches  # noqa: PLC0415 (after the settings, before moto builds its backends)
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+    emulator_patches.apply()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    print(server.get_host_and_port()[1], flush=True)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    while not stopping:
+        time.sleep(0.2)
+    server.stop()
+
+
+def _answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def start(timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """Launch `serve` on a free port in its own session and wait until it answers."""
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if not os.environ.get("WEBSTACK_EMULATOR_DEBUG") else None,
+        start_new_session=True,
+        text=True,
+    )
+    deadline = time.monotonic() + timeout
+    line = proc.stdout.readline().strip()
+    if not line.isdigit():
+        stop_pid(proc.pid)
+        raise SystemExit(f"emulator: moto did not start (got {line!r}); rerun with WEBSTACK_EMULATOR_DEBUG=1")
+    endpoint = f"http://127.0.0.1:{line}"
+    while not _answers(endpoint):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_pid(proc.pid)
+            raise SystemExit(f"emulator: {endpoint} did not answer within {timeout:.0f}s")
+        time.sleep(0.1)
+    return proc, endpoint
+
+
+def _is_ours(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(part.endswith(b"emulator.py") for part in cmdline) and b"serve" in cmdline
+
+
+def stop_pid(pid: int, grace: float = 5.0) -> None:
+    """Stop the emulator with this PID (and only if it is one), TERM first, then KILL."""
+    if not _is_ours(pid):
+        return
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = 0 if _is_ours(pid) else pid
+        if done:
+            return
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def run(command: list[str]) -> int:
+    proc, endpoint = start()
+    # A signal to us (Ctrl-C, CI timeout) still stops the emulator: the handlers raise into `finally`.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: (_ for _ in ()).throw(SystemExit(128 + signum)))
+    try:
+        print(f"emulator: moto on {endpoint} (pid {proc.pid})", file=sys.stderr, flush=True)
+        return subprocess.call(command, env=client_env(endpoint))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop_pid(proc.pid)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="action", required=True)
+    p_serve = sub.add_parser("serve")
+    p_serve.add_argument("--port", type=int, default=0)
+    for name in ("start", "stop"):
+        sub.add_parser(name).add_argument("--state", type=Path, default=DEFAULT_STATE)
+    p_run = sub.add_parser("run")
+    p_run.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    if args.action == "serve":
+        serve(args.port)
+        return 0
+    if args.action == "run":
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command:
+            parser.error("run needs a command: emulator.py run -- CMD ARGS...")
+        return run(command)
+    if args.action == "start":
+        proc, endpoint = start()
+        args.state.parent.mkdir(parents=True, exist_ok=True)
+        args.state.write_text(json.dumps({"pid": proc.pid, "endpoint": endpoint}))
+        env = client_env(endpoint, base={})
+        for key in sorted(env):
+            print(f"export {key}={env[key]}")
+        return 0
+    # stop
+    if args.state.exists():
+        stop_pid(json.loads(args.state.read_text())["pid"])
+        args.state.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

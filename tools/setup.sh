@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Everything `make` needs on a fresh Debian machine: apt packages, the .venv, the collection link.
+# Safe to re-run; `make setup` runs it when requirements change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# podman/runc/debootstrap: Molecule's real systemd hosts; nginx-light: a real server for the
+# health_check tests; python3-venv: the .venv on a system Python.
+APT_PACKAGES=(podman runc debootstrap nginx-light python3-venv rsync ca-certificates git)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing apt packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# nginx from apt starts a system service; our tests start their own servers on loopback.
+if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
+  systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements.txt
+
+# The collection resolves as illustra.webstack from this checkout (ansible.cfg collections_path).
+mkdir -p .cache/collections/ansible_collections/illustra
+ln -sfn ../../../.. .cache/collections/ansible_collections/illustra/webstack
+echo "setup: ready (.venv, collection illustra.webstack -> $(pwd))"
