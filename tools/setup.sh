@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # podman/runc/debootstrap: Molecule's real systemd hosts; nginx-light: a real server for the
 # health_check tests; python3-venv: the .venv on a system Python.
-APT_PACKAGES=(podman runc debootstrap nginx-light python3-venv rsync ca-certificates git)
+APT_PACKAGES=(podman runc debootstrap nginx-light python3-venv ca-certificates git)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -17,7 +17,7 @@ MANAGED_BY = "illustra.webstack"
 
 def reset_emulator(endpoint: str) -> None:
     req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(req, timeout=10) as resp:
+    with urllib.request.urlopen(req, timeout=120) as resp:
         assert resp.status == 200
 
 
@@ -42,12 +42,15 @@ class PlaybookRun:
         return [t["name"] for t in self.tasks if any(r.get("changed") for r in t["hosts"].values())]
 
     def failure_messages(self) -> list[str]:
-        return [
-            str(r.get("msg", r))
-            for t in self.tasks
-            for r in t["hosts"].values()
-            if r.get("failed") and not r.get("failed_when_result") is False
-        ]
+        """Messages of failed tasks, and of the failed items of failed loops."""
+        messages = []
+        for t in self.tasks:
+            for r in t["hosts"].values():
+                if not r.get("failed"):
+                    continue
+                messages.append(str(r.get("msg", r)))
+                messages += [str(i.get("msg", i)) for i in r.get("results", []) if isinstance(i, dict) and i.get("failed")]
+        return messages
 
     def result(self, task_name: str, host: str = "localhost") -> dict:
         """The result of the last task with this name (for registered outputs)."""
@@ -105,10 +108,29 @@ def run_playbook(
     return PlaybookRun(proc.returncode, data.get("stats", {}), data.get("plays", []), proc.stdout, proc.stderr, tasks)
 
 
+def _live(item):
+    return item.get("State", "available") not in ("deleted", "deleting", "failed")
+
+
+EC2_TAGGED = [
+    ("describe_vpcs", "Vpcs", "VpcId", _live),
+    ("describe_subnets", "Subnets", "SubnetId", _live),
+    ("describe_security_groups", "SecurityGroups", "GroupId", _live),
+    ("describe_route_tables", "RouteTables", "RouteTableId", _live),
+    ("describe_internet_gateways", "InternetGateways", "InternetGatewayId", _live),
+    ("describe_nat_gateways", "NatGateways", "NatGatewayId", _live),
+    ("describe_addresses", "Addresses", "AllocationId", _live),
+    ("describe_flow_logs", "FlowLogs", "FlowLogId", _live),
+    ("describe_launch_templates", "LaunchTemplates", "LaunchTemplateId", _live),
+    ("describe_volumes", "Volumes", "VolumeId", _live),
+    ("describe_network_interfaces", "NetworkInterfaces", "NetworkInterfaceId", _live),
+]
+
+
 def tagged_resources(project: str | None = None, environment: str | None = None, region: str = "us-east-1") -> list[str]:
     """Every resource in the emulator carrying our ManagedBy tag (and project/environment if given).
 
-    Uses the resource groups tagging API plus EC2's own tag index, which covers EC2 types the
+    Uses the resource groups tagging API plus EC2's describe calls, which cover EC2 types the
     tagging API on the emulator misses.
     """
     filters = {"ManagedBy": MANAGED_BY}
@@ -121,15 +143,18 @@ def tagged_resources(project: str | None = None, environment: str | None = None,
     for page in tagging.get_paginator("get_resources").paginate(
         TagFilters=[{"Key": k, "Values": [v]} for k, v in filters.items()]
     ):
-        found.update(r["ResourceARN"] for r in page["ResourceTagMappingList"])
+        # EC2 resources are counted below, by their own describe calls, which know which are alive.
+        found.update(r["ResourceARN"] for r in page["ResourceTagMappingList"] if ":ec2:" not in r["ResourceARN"])
     ec2 = boto3.client("ec2", region_name=region)
-    ids = None
-    for key, value in filters.items():
-        these = set()
-        for page in ec2.get_paginator("describe_tags").paginate(
-            Filters=[{"Name": "key", "Values": [key]}, {"Name": "value", "Values": [value]}]
-        ):
-            these.update(f"{t['ResourceType']}/{t['ResourceId']}" for t in page["Tags"])
-        ids = these if ids is None else ids & these
-    found.update(ids or ())
+    tag_filters = [{"Name": f"tag:{k}", "Values": [v]} for k, v in filters.items()]
+    # EC2's own describe calls, type by type: its tag index (DescribeTags) keeps entries of deleted
+    # resources on the emulator, so only the live resources count.
+    for call, key, id_field, alive in EC2_TAGGED:
+        for item in getattr(ec2, call)(Filters=tag_filters)[key]:
+            if alive(item):
+                found.add(f"{call.replace('describe_', '')}/{item[id_field]}")
+    for reservation in ec2.describe_instances(Filters=tag_filters)["Reservations"]:
+        for instance in reservation["Instances"]:
+            if instance["State"]["Name"] not in ("terminated", "shutting-down"):
+                found.add(f"instance/{instance['InstanceId']}")
     return sorted(found)

@@ -1,0 +1,212 @@
+# Copyright: illustra.webstack developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure planning for the vpc_network module: desired layout, and the difference with what exists.
+
+No boto3 here: every function takes plain data and returns plain data, so it is unit tested
+without an emulator.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+NAT_MODES = ("none", "single", "per_az")
+
+
+class PlanError(ValueError):
+    """A desired state that cannot be built; the message names the option and the fix."""
+
+
+def subnet_layout(cidr_block, azs, prefix_length=24, public_cidrs=None, private_cidrs=None):
+    """Public and private subnets, one of each per availability zone.
+
+    Without explicit CIDRs, public subnets take the first blocks of the VPC range and private
+    subnets the first blocks of its upper half, so the layout is predictable and leaves room.
+    """
+    try:
+        vpc = ipaddress.ip_network(cidr_block, strict=True)
+    except ValueError as e:
+        raise PlanError(f"cidr_block {cidr_block!r} is not a valid network ({e}); use a form like 10.20.0.0/16")
+    if not azs:
+        raise PlanError("no availability zones: set availability_zones or check the region")
+    if prefix_length <= vpc.prefixlen or prefix_length > 28:
+        raise PlanError(
+            f"subnet_prefix_length {prefix_length} must be longer than the VPC's /{vpc.prefixlen} and at most 28"
+        )
+    blocks_in_half = 2 ** (prefix_length - vpc.prefixlen - 1)
+    if blocks_in_half < len(azs):
+        raise PlanError(
+            f"cidr_block {cidr_block} has room for only {blocks_in_half} /{prefix_length} subnets per tier; "
+            f"use a larger VPC range or a longer subnet_prefix_length"
+        )
+    blocks = vpc.subnets(new_prefix=prefix_length)
+    all_blocks = [str(b) for _, b in zip(range(2 * blocks_in_half), blocks)]
+    public = list(public_cidrs or all_blocks[: len(azs)])
+    private = list(private_cidrs or all_blocks[blocks_in_half : blocks_in_half + len(azs)])
+    for tier, cidrs in (("public", public), ("private", private)):
+        if len(cidrs) != len(azs):
+            raise PlanError(f"{tier}_subnet_cidrs needs one CIDR per availability zone ({len(azs)}), got {len(cidrs)}")
+    layout = []
+    for tier, cidrs in (("public", public), ("private", private)):
+        for index, (az, cidr) in enumerate(zip(azs, cidrs)):
+            layout.append({"tier": tier, "az": az, "cidr": cidr, "index": index})
+    check_cidrs(cidr_block, [s["cidr"] for s in layout])
+    return layout
+
+
+def check_cidrs(vpc_cidr, subnet_cidrs):
+    """Every subnet inside the VPC range and no two overlapping."""
+    vpc = ipaddress.ip_network(vpc_cidr)
+    nets = []
+    for cidr in subnet_cidrs:
+        try:
+            net = ipaddress.ip_network(cidr, strict=True)
+        except ValueError as e:
+            raise PlanError(f"subnet CIDR {cidr!r} is not valid ({e}); use a form like 10.20.1.0/24")
+        if not net.subnet_of(vpc):
+            raise PlanError(f"subnet CIDR {cidr} is outside the VPC range {vpc_cidr}")
+        for other in nets:
+            if net.overlaps(other):
+                raise PlanError(f"subnet CIDRs {other} and {cidr} overlap; give each subnet its own range")
+        nets.append(net)
+
+
+def nat_placement(nat_mode, azs):
+    """The availability zones that get a NAT gateway, and which NAT each private AZ routes through."""
+    if nat_mode not in NAT_MODES:
+        raise PlanError(f"nat_mode {nat_mode!r} must be one of {', '.join(NAT_MODES)}")
+    if nat_mode == "none":
+        return [], {az: None for az in azs}
+    if nat_mode == "single":
+        return [azs[0]], {az: azs[0] for az in azs}
+    return list(azs), {az: az for az in azs}
+
+
+def route_changes(desired, existing_routes):
+    """Create/replace actions for the routes we manage on one route table.
+
+    desired: {destination_cidr: {"GatewayId": ...} or {"NatGatewayId": ...} or None (no route)}
+    existing_routes: the table's Routes as EC2 returns them.
+    Returns a list of (action, destination, target) with action in create|replace|delete.
+    """
+    current = {}
+    for route in existing_routes:
+        dest = route.get("DestinationCidrBlock")
+        if not dest or route.get("Origin") == "CreateRouteTable":
+            continue
+        target = {k: route[k] for k in ("GatewayId", "NatGatewayId") if route.get(k)}
+        current[dest] = (target, route.get("State"))
+    actions = []
+    for dest, target in sorted(desired.items()):
+        have = current.get(dest)
+        if target is None:
+            if have is not None:
+                actions.append(("delete", dest, None))
+        elif have is None:
+            actions.append(("create", dest, target))
+        elif have[0] != target or have[1] == "blackhole":
+            actions.append(("replace", dest, target))
+    return actions
+
+
+# Security groups -----------------------------------------------------------------------------
+
+
+def _ports(rule):
+    if rule.get("protocol", "tcp") in ("-1", "all"):
+        return [(-1, -1)]
+    ports = rule.get("ports")
+    if ports is None:
+        ports = [rule["port"]]
+    out = []
+    for p in ports:
+        text = str(p)
+        if "-" in text:
+            low, high = text.split("-", 1)
+            out.append((int(low), int(high)))
+        else:
+            out.append((int(text), int(text)))
+    return out
+
+
+def desired_permissions(rules, group_ids):
+    """Expand rule specs into a set of (protocol, from, to, source) keys.
+
+    A source is ("cidr", "0.0.0.0/0"), ("cidr6", "::/0") or ("group", <group id or key>). Group
+    sources name other groups of the set by key; `group_ids` maps keys to ids (None while the
+    group does not exist yet, e.g. in check mode).
+    """
+    perms = {}
+    for rule in rules:
+        proto = str(rule.get("protocol", "tcp"))
+        proto = "-1" if proto in ("all", "-1") else proto
+        sources = [("cidr", c) for c in rule.get("cidr_ip", [])]
+        sources += [("cidr6", c) for c in rule.get("cidr_ipv6", [])]
+        if rule.get("source_group"):
+            key = rule["source_group"]
+            sources.append(("group", group_ids.get(key) or "<" + key + ">"))
+        for low, high in _ports(rule):
+            for source in sources:
+                perms[(proto, low, high, source)] = rule.get("description", "")
+    return perms
+
+
+def current_permissions(ip_permissions):
+    """The same key set for permissions as EC2 describes them."""
+    perms = {}
+    for perm in ip_permissions:
+        proto = str(perm.get("IpProtocol", "-1"))
+        low = perm.get("FromPort", -1) if proto != "-1" else -1
+        high = perm.get("ToPort", -1) if proto != "-1" else -1
+        for r in perm.get("IpRanges", []):
+            perms[(proto, low, high, ("cidr", r["CidrIp"]))] = r.get("Description", "")
+        for r in perm.get("Ipv6Ranges", []):
+            perms[(proto, low, high, ("cidr6", r["CidrIpv6"]))] = r.get("Description", "")
+        for r in perm.get("UserIdGroupPairs", []):
+            perms[(proto, low, high, ("group", r["GroupId"]))] = r.get("Description", "")
+    return perms
+
+
+def permission_changes(desired, current):
+    """(to_authorize, to_revoke) as sorted lists of keys; descriptions alone do not count."""
+    add = sorted(set(desired) - set(current), key=str)
+    remove = sorted(set(current) - set(desired), key=str)
+    return add, remove
+
+
+def to_ip_permissions(keys, descriptions=None):
+    """Keys back to the IpPermissions shape authorize/revoke calls take."""
+    descriptions = descriptions or {}
+    out = []
+    for key in keys:
+        proto, low, high, (kind, value) = key
+        perm = {"IpProtocol": proto}
+        if proto != "-1":
+            perm.update(FromPort=low, ToPort=high)
+        desc = descriptions.get(key) or None
+        if kind == "cidr":
+            perm["IpRanges"] = [dict(CidrIp=value, **({"Description": desc} if desc else {}))]
+        elif kind == "cidr6":
+            perm["Ipv6Ranges"] = [dict(CidrIpv6=value, **({"Description": desc} if desc else {}))]
+        else:
+            perm["UserIdGroupPairs"] = [dict(GroupId=value, **({"Description": desc} if desc else {}))]
+        out.append(perm)
+    return out
+
+
+def world_open_violations(groups, forbidden_ports=(22, 27017, 3389)):
+    """Rules that open an administrative or database port to the whole internet."""
+    bad = []
+    for group in groups:
+        for rule in group.get("ingress", []):
+            world = [c for c in rule.get("cidr_ip", []) if c == "0.0.0.0/0"]
+            world += [c for c in rule.get("cidr_ipv6", []) if c == "::/0"]
+            if not world:
+                continue
+            for low, high in _ports(rule):
+                hits = [p for p in forbidden_ports if low == -1 or low <= p <= high]
+                if hits:
+                    bad.append(f"security group {group['key']} opens port(s) {hits} to {world[0]}")
+    return bad

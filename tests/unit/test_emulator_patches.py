@@ -1,0 +1,274 @@
+"""Each emulator patch: the gap in plain moto, and the emulator answering as AWS does.
+
+The "gap" tests use moto's models in this process (unpatched); the "fixed" tests go through the
+harness's emulator (patched), the way every playbook reaches it.
+"""
+
+import boto3
+
+S3_DOMAIN = "site.s3.us-east-1.amazonaws.com"
+
+
+def _origin(oac_id):
+    return {
+        "Id": "s3",
+        "DomainName": S3_DOMAIN,
+        "OriginAccessControlId": oac_id,
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+
+
+def test_gap_plain_moto_drops_the_origin_access_control():
+    from moto.cloudfront import models
+
+    origin = models.Origin(_origin("E2OAC"))
+    assert getattr(origin, "origin_access_control_id", None) is None
+
+
+def test_fixed_cloudfront_keeps_origin_access_control_and_s3_config(clean_emulator):
+    cloudfront = boto3.client("cloudfront")
+    oac = cloudfront.create_origin_access_control(
+        OriginAccessControlConfig={
+            "Name": "patch-test",
+            "SigningProtocol": "sigv4",
+            "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3",
+        }
+    )["OriginAccessControl"]["Id"]
+    dist = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "patch-test",
+            "Comment": "patch test",
+            "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [_origin(oac)]},
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+    )["Distribution"]
+    stored = cloudfront.get_distribution_config(Id=dist["Id"])["DistributionConfig"]["Origins"]["Items"][0]
+    assert stored["OriginAccessControlId"] == oac
+    assert stored["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+
+
+# ---- AWS Backup: a missing vault answers AccessDeniedException (as AWS does), not ResourceNotFound
+
+
+def test_gap_plain_moto_missing_backup_vault_is_resource_not_found():
+    import pytest
+    from moto.backup import models
+
+    describe = getattr(
+        models.BackupBackend.describe_backup_vault, "__wrapped__", models.BackupBackend.describe_backup_vault
+    )
+    backend = models.BackupBackend("us-east-1", "123456789012")
+    with pytest.raises(Exception) as err:
+        describe(backend, "missing")
+    assert err.value.error_type == "ResourceNotFoundException"
+
+
+def test_fixed_missing_backup_vault_is_access_denied(clean_emulator):
+    import pytest
+    from botocore.exceptions import ClientError
+
+    backup = boto3.client("backup")
+    with pytest.raises(ClientError) as err:
+        backup.describe_backup_vault(BackupVaultName="missing")
+    assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+    backup.create_backup_vault(BackupVaultName="present")
+    assert backup.describe_backup_vault(BackupVaultName="present")["BackupVaultName"] == "present"
+
+
+# ---- S3: a TLS-only bucket policy (Deny when aws:SecureTransport is false) must not deny everything
+
+TLS_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ],
+}
+
+
+def test_gap_plain_moto_denies_everything_under_a_tls_only_policy():
+    import json
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    result = IAMPolicy(json.dumps(TLS_ONLY)).is_action_permitted("s3:PutObject", "arn:aws:s3:::tls-only/k")
+    assert result == PermissionResult.DENIED
+
+
+def test_fixed_tls_only_policy_allows_requests_and_unconditional_deny_still_denies(clean_emulator):
+    import json
+
+    import pytest
+    from botocore.exceptions import ClientError
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="tls-only")
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(TLS_ONLY))
+    s3.put_object(Bucket="tls-only", Key="k", Body=b"x")
+    assert s3.get_object(Bucket="tls-only", Key="k")["Body"].read() == b"x"
+    deny_all = {**TLS_ONLY, "Statement": [{k: v for k, v in TLS_ONLY["Statement"][0].items() if k != "Condition"}]}
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(deny_all))
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket="tls-only", Key="k2", Body=b"x")
+
+
+# ---- SSM: Debian's public AMI parameters
+
+
+def test_gap_plain_moto_has_no_debian_public_parameters():
+    from moto.ssm import models
+
+    check = getattr(
+        models.ParameterDict._check_loading_status, "__wrapped__", models.ParameterDict._check_loading_status
+    )
+    params = models.ParameterDict("123456789012", "us-east-1")
+    check(params, "/aws/service/debian/release/12/latest/amd64")
+    assert "/aws/service/debian/release/12/latest/amd64" not in dict(params)
+
+
+def test_fixed_debian_public_parameter_names_a_runnable_ami(clean_emulator):
+    name = "/aws/service/debian/release/12/latest/amd64"
+    ami = boto3.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    assert boto3.client("ec2").describe_images(ImageIds=[ami])["Images"]
+
+
+def test_gap_plain_moto_lacks_budget_subscribers_and_update():
+    from moto.budgets import responses
+
+    assert not hasattr(responses.BudgetsResponse, "describe_subscribers_for_notification")
+    assert not hasattr(responses.BudgetsResponse, "update_budget")
+
+
+def test_fixed_budgets_reads_subscribers_and_updates_the_limit(clean_emulator):
+    budgets = boto3.client("budgets", region_name="us-east-1")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    note = {
+        "NotificationType": "ACTUAL",
+        "ComparisonOperator": "GREATER_THAN",
+        "Threshold": 80.0,
+        "ThresholdType": "PERCENTAGE",
+    }
+    subscribers = [{"SubscriptionType": "EMAIL", "Address": "ops@example.com"}]
+    budget = {
+        "BudgetName": "patch",
+        "BudgetLimit": {"Amount": "50", "Unit": "USD"},
+        "TimeUnit": "MONTHLY",
+        "BudgetType": "COST",
+    }
+    budgets.create_budget(
+        AccountId=account,
+        Budget=budget,
+        NotificationsWithSubscribers=[{"Notification": note, "Subscribers": subscribers}],
+    )
+    got = budgets.describe_subscribers_for_notification(AccountId=account, BudgetName="patch", Notification=note)
+    assert got["Subscribers"] == subscribers
+    budgets.update_budget(AccountId=account, NewBudget=dict(budget, BudgetLimit={"Amount": "75", "Unit": "USD"}))
+    assert budgets.describe_budget(AccountId=account, BudgetName="patch")["Budget"]["BudgetLimit"]["Amount"] == "75"
+
+
+_HEADERS_POLICY = {
+    "Name": "patch-test-headers",
+    "SecurityHeadersConfig": {
+        "StrictTransportSecurity": {"Override": True, "IncludeSubdomains": True, "AccessControlMaxAgeSec": 63072000},
+        "ContentTypeOptions": {"Override": True},
+        "ContentSecurityPolicy": {"Override": True, "ContentSecurityPolicy": "default-src 'self'"},
+    },
+}
+
+
+def test_gap_plain_moto_has_no_response_headers_policy_api():
+    from moto.cloudfront import urls
+    from moto.cloudfront.responses import CloudFrontResponse
+
+    assert not any("response-headers-policy" in path for path in urls.url_paths)
+    assert not hasattr(CloudFrontResponse, "create_response_headers_policy")
+
+
+def test_fixed_response_headers_policy_lifecycle(clean_emulator):
+    import pytest
+
+    cloudfront = boto3.client("cloudfront")
+    created = cloudfront.create_response_headers_policy(ResponseHeadersPolicyConfig=_HEADERS_POLICY)
+    policy_id = created["ResponseHeadersPolicy"]["Id"]
+    listed = cloudfront.list_response_headers_policies(Type="custom")["ResponseHeadersPolicyList"]["Items"]
+    assert [p["ResponseHeadersPolicy"]["Id"] for p in listed] == [policy_id]
+    got = cloudfront.get_response_headers_policy(Id=policy_id)
+    assert got["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"] == _HEADERS_POLICY
+    with pytest.raises(cloudfront.exceptions.PreconditionFailed):
+        cloudfront.update_response_headers_policy(
+            Id=policy_id, IfMatch="x", ResponseHeadersPolicyConfig=_HEADERS_POLICY
+        )
+    updated = dict(_HEADERS_POLICY, Comment="updated")
+    cloudfront.update_response_headers_policy(Id=policy_id, IfMatch=got["ETag"], ResponseHeadersPolicyConfig=updated)
+    again = cloudfront.get_response_headers_policy(Id=policy_id)
+    assert again["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]["Comment"] == "updated"
+    cloudfront.delete_response_headers_policy(Id=policy_id, IfMatch=again["ETag"])
+    with pytest.raises(cloudfront.exceptions.NoSuchResponseHeadersPolicy):
+        cloudfront.get_response_headers_policy(Id=policy_id)
+
+
+# ---- Auto Scaling: instance refresh, and the launch template version of each instance
+
+
+def test_gap_plain_moto_has_no_instance_refresh():
+    from moto.autoscaling import responses
+
+    if getattr(responses.AutoScalingResponse, "_webstack_refresh_patched", False):
+        import pytest
+
+        pytest.skip("moto already patched in this process")
+    assert not hasattr(responses.AutoScalingResponse, "start_instance_refresh")
+    assert not hasattr(responses.AutoScalingResponse, "describe_instance_refreshes")
+
+
+def test_fixed_instance_refresh_applies_the_desired_version_and_replaces_instances(clean_emulator):
+    import pytest
+    from botocore.exceptions import ClientError
+
+    ec2 = boto3.client("ec2")
+    asg = boto3.client("autoscaling")
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.99.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    lt = ec2.create_launch_template(LaunchTemplateName="refresh", LaunchTemplateData={"ImageId": "ami-785db401"})[
+        "LaunchTemplate"
+    ]["LaunchTemplateId"]
+    ec2.create_launch_template_version(LaunchTemplateId=lt, LaunchTemplateData={"ImageId": "ami-1e749f67"})
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName="refresh",
+        LaunchTemplate={"LaunchTemplateId": lt, "Version": "1"},
+        MinSize=2,
+        MaxSize=2,
+        DesiredCapacity=2,
+        VPCZoneIdentifier=subnet,
+    )
+    before = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["refresh"])["AutoScalingGroups"][0]
+    assert {i["LaunchTemplate"]["Version"] for i in before["Instances"]} == {"1"}
+
+    refresh_id = asg.start_instance_refresh(
+        AutoScalingGroupName="refresh",
+        DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateId": lt, "Version": "2"}},
+        Preferences={"MinHealthyPercentage": 100, "AutoRollback": True, "SkipMatching": True},
+    )["InstanceRefreshId"]
+    (refresh,) = asg.describe_instance_refreshes(AutoScalingGroupName="refresh")["InstanceRefreshes"]
+    assert (refresh["InstanceRefreshId"], refresh["Status"]) == (refresh_id, "Successful")
+    assert refresh["DesiredConfiguration"]["LaunchTemplate"]["Version"] == "2"
+
+    after = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["refresh"])["AutoScalingGroups"][0]
+    assert after["LaunchTemplate"]["Version"] == "2"
+    assert {i["LaunchTemplate"]["Version"] for i in after["Instances"]} == {"2"}
+    assert len(after["Instances"]) == 2
+    assert not {i["InstanceId"] for i in after["Instances"]} & {i["InstanceId"] for i in before["Instances"]}
+
+    with pytest.raises(ClientError, match="ActiveInstanceRefreshNotFound"):
+        asg.rollback_instance_refresh(AutoScalingGroupName="refresh")

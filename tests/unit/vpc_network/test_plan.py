@@ -1,0 +1,132 @@
+"""Pure planning of vpc_network: subnet layout, NAT placement, route and security group diffs."""
+
+import pytest
+
+from ansible_collections.illustra.webstack.plugins.module_utils import _vpc as plan
+
+AZS = ["us-east-1a", "us-east-1b"]
+
+
+def test_layout_carves_public_low_and_private_in_upper_half():
+    layout = plan.subnet_layout("10.30.0.0/16", AZS)
+    assert [(s["tier"], s["az"], s["cidr"]) for s in layout] == [
+        ("public", "us-east-1a", "10.30.0.0/24"),
+        ("public", "us-east-1b", "10.30.1.0/24"),
+        ("private", "us-east-1a", "10.30.128.0/24"),
+        ("private", "us-east-1b", "10.30.129.0/24"),
+    ]
+
+
+def test_layout_takes_explicit_cidrs():
+    layout = plan.subnet_layout(
+        "10.0.0.0/16", AZS, public_cidrs=["10.0.1.0/24", "10.0.2.0/24"], private_cidrs=["10.0.3.0/24", "10.0.4.0/24"]
+    )
+    assert [s["cidr"] for s in layout] == ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24", "10.0.4.0/24"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cidr_block": "10.0.0.0/33"}, "cidr_block '10.0.0.0/33' is not a valid network"),
+        ({"cidr_block": "10.0.0.1/16"}, "is not a valid network"),
+        ({"cidr_block": "10.0.0.0/24", "prefix_length": 24}, "subnet_prefix_length 24 must be longer"),
+        ({"cidr_block": "10.0.0.0/25", "prefix_length": 27}, "has room for only 2"),
+        ({"public_cidrs": ["10.0.1.0/24"]}, "public_subnet_cidrs needs one CIDR per availability zone"),
+        ({"public_cidrs": ["10.0.1.0/24", "10.0.1.0/25"]}, "overlap"),
+        ({"public_cidrs": ["10.0.1.0/24", "10.9.0.0/24"]}, "outside the VPC range"),
+    ],
+)
+def test_layout_rejects_impossible_networks(kwargs, message):
+    args = {"cidr_block": "10.0.0.0/16", "azs": AZS if "prefix_length" not in kwargs else AZS * 2}
+    args.update(kwargs)
+    if "prefix_length" in kwargs and kwargs["cidr_block"] == "10.0.0.0/25":
+        args["azs"] = ["a", "b", "c"]
+    with pytest.raises(plan.PlanError, match=message):
+        plan.subnet_layout(**args)
+
+
+@pytest.mark.parametrize(
+    ("mode", "nat_azs", "via"),
+    [
+        ("none", [], {"us-east-1a": None, "us-east-1b": None}),
+        ("single", ["us-east-1a"], {"us-east-1a": "us-east-1a", "us-east-1b": "us-east-1a"}),
+        ("per_az", AZS, {"us-east-1a": "us-east-1a", "us-east-1b": "us-east-1b"}),
+    ],
+)
+def test_nat_placement(mode, nat_azs, via):
+    assert plan.nat_placement(mode, AZS) == (nat_azs, via)
+
+
+def test_nat_placement_rejects_unknown_mode():
+    with pytest.raises(plan.PlanError, match="nat_mode 'two'"):
+        plan.nat_placement("two", AZS)
+
+
+LOCAL = {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"}
+
+
+@pytest.mark.parametrize(
+    ("desired", "routes", "actions"),
+    [
+        ({"0.0.0.0/0": {"GatewayId": "igw-1"}}, [LOCAL], [("create", "0.0.0.0/0", {"GatewayId": "igw-1"})]),
+        ({"0.0.0.0/0": {"GatewayId": "igw-1"}}, [LOCAL, {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}], []),
+        (
+            {"0.0.0.0/0": {"NatGatewayId": "nat-2"}},
+            [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "active"}],
+            [("replace", "0.0.0.0/0", {"NatGatewayId": "nat-2"})],
+        ),
+        (
+            {"0.0.0.0/0": {"NatGatewayId": "nat-1"}},
+            [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "blackhole"}],
+            [("replace", "0.0.0.0/0", {"NatGatewayId": "nat-1"})],
+        ),
+        ({"0.0.0.0/0": None}, [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}], [("delete", "0.0.0.0/0", None)]),
+        ({"0.0.0.0/0": None}, [LOCAL], []),
+    ],
+)
+def test_route_changes(desired, routes, actions):
+    assert plan.route_changes(desired, routes) == actions
+
+
+def test_security_group_rules_round_trip_to_no_change():
+    rules = [
+        {"ports": [80, 443], "cidr_ip": ["0.0.0.0/0"], "description": "web"},
+        {"ports": ["8000-8010"], "source_group": "alb"},
+        {"protocol": "all", "cidr_ip": ["10.0.0.0/8"]},
+    ]
+    want = plan.desired_permissions(rules, {"alb": "sg-1"})
+    described = plan.to_ip_permissions(sorted(want, key=str), want)
+    add, remove = plan.permission_changes(want, plan.current_permissions(described))
+    assert (add, remove) == ([], [])
+    assert ("tcp", 8000, 8010, ("group", "sg-1")) in want
+    assert ("-1", -1, -1, ("cidr", "10.0.0.0/8")) in want
+
+
+def test_security_group_diff_revokes_what_the_spec_dropped():
+    current = plan.current_permissions(
+        [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    want = plan.desired_permissions([{"ports": [80], "source_group": "alb"}], {"alb": "sg-1"})
+    add, remove = plan.permission_changes(want, current)
+    assert add == [("tcp", 80, 80, ("group", "sg-1"))]
+    assert remove == [("tcp", 22, 22, ("cidr", "0.0.0.0/0"))]
+
+
+def test_unresolved_group_reference_is_a_placeholder_in_check_mode():
+    want = plan.desired_permissions([{"ports": [80], "source_group": "alb"}], {"alb": None})
+    assert list(want) == [("tcp", 80, 80, ("group", "<alb>"))]
+
+
+@pytest.mark.parametrize(
+    ("rules", "violations"),
+    [
+        ([{"ports": [22], "cidr_ip": ["0.0.0.0/0"]}], 1),
+        ([{"ports": ["0-65535"], "cidr_ip": ["0.0.0.0/0"]}], 1),
+        ([{"protocol": "all", "cidr_ip": ["0.0.0.0/0"]}], 1),
+        ([{"ports": [27017], "cidr_ipv6": ["::/0"]}], 1),
+        ([{"ports": [22], "cidr_ip": ["10.0.0.0/8"]}], 0),
+        ([{"ports": [80, 443], "cidr_ip": ["0.0.0.0/0"]}], 0),
+    ],
+)
+def test_world_open_violations(rules, violations):
+    assert len(plan.world_open_violations([{"key": "x", "ingress": rules}])) == violations
