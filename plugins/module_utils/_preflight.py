@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import math
 import re
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -37,13 +38,17 @@ def _cidr(value, variable, problems, private=True):
     try:
         net = ipaddress.ip_network(str(value), strict=True)
     except ValueError:
-        problems.append(f"{variable}: {value!r} is not a valid IPv4 network; write it like 10.20.0.0/16 (host bits zero)")
+        problems.append(
+            f"{variable}: {value!r} is not a valid IPv4 network; write it like 10.20.0.0/16 (host bits zero)"
+        )
         return None
     if net.version != 4:
         problems.append(f"{variable}: {value} is IPv6; give the IPv4 range, like 10.20.0.0/16")
         return None
     if private and not net.is_private:
-        problems.append(f"{variable}: {value} is not a private (RFC 1918) range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+        problems.append(
+            f"{variable}: {value} is not a private (RFC 1918) range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+        )
     return net
 
 
@@ -52,18 +57,24 @@ def check_network(config, problems):
     if vpc is None:
         return
     if not 16 <= vpc.prefixlen <= 24:
-        problems.append(f"vpc_cidr_block: /{vpc.prefixlen} is outside what AWS allows for a VPC with room for subnets; use /16 to /24")
+        problems.append(
+            f"vpc_cidr_block: /{vpc.prefixlen} is outside what AWS allows for a VPC with room for subnets; use /16 to /24"
+        )
     subnets = []
     for variable in ("vpc_public_subnet_cidrs", "vpc_private_subnet_cidrs"):
         cidrs = config.get(variable) or []
         if cidrs and len(cidrs) != config.get("vpc_az_count", 2):
-            problems.append(f"{variable}: {len(cidrs)} CIDRs for {config.get('vpc_az_count', 2)} availability zones; give one per zone")
+            problems.append(
+                f"{variable}: {len(cidrs)} CIDRs for {config.get('vpc_az_count', 2)} availability zones; give one per zone"
+            )
         for cidr in cidrs:
             net = _cidr(cidr, variable, problems)
             if net is None:
                 continue
             if not net.subnet_of(vpc):
-                problems.append(f"{variable}: {cidr} is outside vpc_cidr_block {vpc}; pick subnets inside the VPC range")
+                problems.append(
+                    f"{variable}: {cidr} is outside vpc_cidr_block {vpc}; pick subnets inside the VPC range"
+                )
             subnets.append((variable, net))
     for i, (var_a, a) in enumerate(subnets):
         for var_b, b in subnets[i + 1 :]:
@@ -80,7 +91,9 @@ def check_network(config, problems):
         for cidr in config.get(variable) or []:
             net = _cidr(cidr, variable, problems, private=False)
             if net is not None and net.prefixlen == 0 and config.get("environment") == "prod":
-                problems.append(f"{variable}: 0.0.0.0/0 exposes backend instances directly in prod; use the load balancer")
+                problems.append(
+                    f"{variable}: 0.0.0.0/0 exposes backend instances directly in prod; use the load balancer"
+                )
 
 
 def check_flags(config, problems, exceptions):
@@ -89,18 +102,24 @@ def check_flags(config, problems, exceptions):
     custom_domain = bool(config.get("custom_domain"))
     domain = config.get("domain") or ""
     if custom_domain and not domain:
-        problems.append("webstack_domain: empty, but webstack_custom_domain is true; set the apex domain (e.g. example.com)")
+        problems.append(
+            "webstack_domain: empty, but webstack_custom_domain is true; set the apex domain (e.g. example.com)"
+        )
     if domain and not DOMAIN_RE.match(domain.lower().rstrip(".")):
         problems.append(f"webstack_domain: {domain!r} is not a valid domain name; use a form like shop.example.com")
     if env == "prod" and not custom_domain:
-        problems.append("webstack_custom_domain: prod serves its own domain over TLS; set it to true with webstack_domain")
+        problems.append(
+            "webstack_custom_domain: prod serves its own domain over TLS; set it to true with webstack_domain"
+        )
     if custom_domain and website == "s3_website":
         problems.append(
             "webstack_website_mode: s3_website cannot serve a custom domain over TLS; use cloudfront with webstack_custom_domain"
         )
     if website == "s3_website":
         if env == "prod":
-            problems.append("webstack_website_mode: prod must not serve the site from a public S3 website; use cloudfront")
+            problems.append(
+                "webstack_website_mode: prod must not serve the site from a public S3 website; use cloudfront"
+            )
         exceptions.append(
             "website: served from a public S3 website endpoint (no CDN, no TLS, public-read objects) — the explicit, "
             "flagged exception to private buckets, allowed outside prod for cost"
@@ -112,7 +131,9 @@ def check_flags(config, problems, exceptions):
             "set it to off or use cloudfront / an asg backend"
         )
     if env == "prod" and waf == "off":
-        problems.append("webstack_waf_mode: prod runs with a web application firewall; set it to block (or count while tuning)")
+        problems.append(
+            "webstack_waf_mode: prod runs with a web application firewall; set it to block (or count while tuning)"
+        )
     if env == "prod" and config.get("backend_mode") == "single":
         problems.append("webstack_backend_mode: single has no load balancer or redundancy; prod uses asg")
     if config.get("backup_mode") == "off" and env == "prod":
@@ -122,7 +143,7 @@ def check_flags(config, problems, exceptions):
         amount = float(budget)
     except (TypeError, ValueError):
         amount = None
-    if amount is None or amount != amount or amount <= 0:
+    if amount is None or math.isnan(amount) or amount <= 0:
         problems.append(f"webstack_budget_usd: {budget!r} is not a positive number of dollars a month; set e.g. 75")
     for email in config.get("alert_emails") or []:
         if not EMAIL_RE.match(str(email)):
@@ -152,7 +173,9 @@ def check_names(config, problems):
             )
     for variable, bucket in sorted((config.get("bucket_names") or {}).items()):
         if bucket and (not BUCKET_RE.match(bucket) or ".." in bucket):
-            problems.append(f"{variable}: {bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, dashes)")
+            problems.append(
+                f"{variable}: {bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, dashes)"
+            )
 
 
 def check_tags(config, problems):
@@ -161,7 +184,9 @@ def check_tags(config, problems):
         problems.append("webstack_extra_tags: must be a mapping of tag keys to values, like {CostCenter: web}")
         return
     if len(tags) > 40:
-        problems.append(f"webstack_extra_tags: {len(tags)} tags, AWS allows 50 per resource and we add a few; keep at most 40")
+        problems.append(
+            f"webstack_extra_tags: {len(tags)} tags, AWS allows 50 per resource and we add a few; keep at most 40"
+        )
     for key, value in tags.items():
         key_text = str(key)
         if key_text in STANDARD_TAG_KEYS:
@@ -169,15 +194,19 @@ def check_tags(config, problems):
         elif key_text.lower().startswith("aws:"):
             problems.append(f"webstack_extra_tags: {key_text!r} uses the reserved aws: prefix; rename the tag")
         elif not TAG_KEY_RE.match(key_text):
-            problems.append(f"webstack_extra_tags: key {key_text!r} must be 1-128 letters, digits, spaces or _ . : / = + - @")
+            problems.append(
+                f"webstack_extra_tags: key {key_text!r} must be 1-128 letters, digits, spaces or _ . : / = + - @"
+            )
         if value is None or isinstance(value, (dict, list)) or not TAG_VALUE_RE.match(str(value)):
-            problems.append(f"webstack_extra_tags: value of {key_text!r} must be text up to 256 characters (letters, digits, _ . : / = + - @)")
+            problems.append(
+                f"webstack_extra_tags: value of {key_text!r} must be text up to 256 characters (letters, digits, _ . : / = + - @)"
+            )
 
 
 def check_instance_types(config, problems):
     for variable, instance_type in sorted((config.get("instance_types") or {}).items()):
         text = str(instance_type or "")
-        if not INSTANCE_TYPE_RE.match(text) or text.split(".")[0] not in KNOWN_FAMILIES:
+        if not INSTANCE_TYPE_RE.match(text) or text.split(".", maxsplit=1)[0] not in KNOWN_FAMILIES:
             problems.append(
                 f"{variable}: {text!r} is not an instance type this collection knows; use one like t3.small or m6i.large"
             )

@@ -28,7 +28,7 @@ def subnet_layout(cidr_block, azs, prefix_length=24, public_cidrs=None, private_
     try:
         vpc = ipaddress.ip_network(cidr_block, strict=True)
     except ValueError as e:
-        raise PlanError(f"cidr_block {cidr_block!r} is not a valid network ({e}); use a form like 10.20.0.0/16")
+        raise PlanError(f"cidr_block {cidr_block!r} is not a valid network ({e}); use a form like 10.20.0.0/16") from e
     if not azs:
         raise PlanError("no availability zones: set availability_zones or check the region")
     if prefix_length <= vpc.prefixlen or prefix_length > 28:
@@ -64,7 +64,7 @@ def check_cidrs(vpc_cidr, subnet_cidrs):
         try:
             net = ipaddress.ip_network(cidr, strict=True)
         except ValueError as e:
-            raise PlanError(f"subnet CIDR {cidr!r} is not valid ({e}); use a form like 10.20.1.0/24")
+            raise PlanError(f"subnet CIDR {cidr!r} is not valid ({e}); use a form like 10.20.1.0/24") from e
         if not net.subnet_of(vpc):
             raise PlanError(f"subnet CIDR {cidr} is outside the VPC range {vpc_cidr}")
         for other in nets:

@@ -281,7 +281,9 @@ class Network:
         if not missing:
             return False
         if self.act(f"tag {resource_id}"):
-            self.client.create_tags(Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(missing), aws_retry=True)
+            self.client.create_tags(
+                Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(missing), aws_retry=True
+            )
         return True
 
     # -- discovery -------------------------------------------------------------------------------
@@ -297,7 +299,11 @@ class Network:
         if self.params["availability_zones"]:
             return list(self.params["availability_zones"])
         zones = ec2_api.describe_availability_zones(
-            self.client, Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]}]
+            self.client,
+            Filters=[
+                {"Name": "state", "Values": ["available"]},
+                {"Name": "zone-type", "Values": ["availability-zone"]},
+            ],
         )
         names = sorted(z["ZoneName"] for z in zones)
         if len(names) < self.params["az_count"]:
@@ -322,15 +328,23 @@ class Network:
             )
             self.client.get_waiter("vpc_available").wait(VpcIds=[self.vpc["VpcId"]])
             for attribute in ("EnableDnsSupport", "EnableDnsHostnames"):
-                self.client.modify_vpc_attribute(VpcId=self.vpc["VpcId"], **{attribute: {"Value": True}}, aws_retry=True)
+                self.client.modify_vpc_attribute(
+                    VpcId=self.vpc["VpcId"], **{attribute: {"Value": True}}, aws_retry=True
+                )
         return True
 
     def ensure_subnets(self, layout):
-        existing = {s["CidrBlock"]: s for s in ec2_api.describe_subnets(self.client, Filters=self.in_vpc())} if self.vpc else {}
+        existing = (
+            {s["CidrBlock"]: s for s in ec2_api.describe_subnets(self.client, Filters=self.in_vpc())}
+            if self.vpc
+            else {}
+        )
         changed = False
         subnets = []
         for spec in layout:
-            suffix = f"{spec['tier']}-{spec['az'][-1]}" if spec["az"][-1].isalpha() else f"{spec['tier']}-{spec['index']}"
+            suffix = (
+                f"{spec['tier']}-{spec['az'][-1]}" if spec["az"][-1].isalpha() else f"{spec['tier']}-{spec['index']}"
+            )
             tags = self.tags_for(suffix, {"Tier": spec["tier"]})
             have = existing.pop(spec["cidr"], None)
             if have and have["AvailabilityZone"] != spec["az"]:
@@ -356,7 +370,9 @@ class Network:
             if public and (not have or not have.get("MapPublicIpOnLaunch")):
                 changed = True
                 if self.act(f"map public IPs on launch in {spec['cidr']}") and subnet_id:
-                    self.client.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True}, aws_retry=True)
+                    self.client.modify_subnet_attribute(
+                        SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True}, aws_retry=True
+                    )
             subnets.append(dict(spec, id=subnet_id))
         managed = self.tags.get("ManagedBy")
         self.out["unmanaged_subnet_ids"] = [
@@ -368,7 +384,13 @@ class Network:
         return changed
 
     def ensure_internet_gateway(self):
-        igws = ec2_api.describe_internet_gateways(self.client, Filters=[{"Name": "attachment.vpc-id", "Values": [self.vpc["VpcId"]]}]) if self.vpc else []
+        igws = (
+            ec2_api.describe_internet_gateways(
+                self.client, Filters=[{"Name": "attachment.vpc-id", "Values": [self.vpc["VpcId"]]}]
+            )
+            if self.vpc
+            else []
+        )
         if igws:
             self.igw_id = igws[0]["InternetGatewayId"]
             return self.ensure_tags(self.igw_id, igws[0].get("Tags"), self.tags_for("igw"))
@@ -384,7 +406,7 @@ class Network:
         existing = []
         if self.vpc:
             existing = ec2_api.describe_nat_gateways(
-                self.client, Filters=self.in_vpc() + [{"Name": "state", "Values": ["pending", "available"]}]
+                self.client, Filters=[*self.in_vpc(), {"Name": "state", "Values": ["pending", "available"]}]
             )
         by_subnet = {n["SubnetId"]: n for n in existing}
         changed = False
@@ -435,10 +457,24 @@ class Network:
             if name:
                 by_name[name] = table
         changed = False
-        wanted = [("public", [s for s in self.subnets if s["tier"] == "public"], {"0.0.0.0/0": {"GatewayId": self.igw_id}}, True)]
+        wanted = [
+            (
+                "public",
+                [s for s in self.subnets if s["tier"] == "public"],
+                {"0.0.0.0/0": {"GatewayId": self.igw_id}},
+                True,
+            )
+        ]
         for az in azs:
             route = {"NatGatewayId": self.routes_via[az]} if self.nat_wanted[az] else None
-            wanted.append((f"private-{az}", [s for s in self.subnets if s["tier"] == "private" and s["az"] == az], {"0.0.0.0/0": route}, False))
+            wanted.append(
+                (
+                    f"private-{az}",
+                    [s for s in self.subnets if s["tier"] == "private" and s["az"] == az],
+                    {"0.0.0.0/0": route},
+                    False,
+                )
+            )
         ids = {}
         for suffix, subnets, routes, _public in wanted:
             tags = self.tags_for("rt-" + suffix)
@@ -461,14 +497,22 @@ class Network:
                     continue
                 changed = True
                 if self.act(f"{action} route {dest} in {tags['Name']}") and table_id:
-                    call = {"create": self.client.create_route, "replace": self.client.replace_route, "delete": self.client.delete_route}[action]
+                    call = {
+                        "create": self.client.create_route,
+                        "replace": self.client.replace_route,
+                        "delete": self.client.delete_route,
+                    }[action]
                     call(RouteTableId=table_id, DestinationCidrBlock=dest, aws_retry=True, **(target or {}))
             associated = {a.get("SubnetId") for a in table.get("Associations", []) if a.get("SubnetId")}
             for subnet in subnets:
                 if subnet["id"] in associated:
                     continue
                 changed = True
-                if self.act(f"associate {subnet['tier']} subnet {subnet['cidr']} with {tags['Name']}") and table_id and subnet["id"]:
+                if (
+                    self.act(f"associate {subnet['tier']} subnet {subnet['cidr']} with {tags['Name']}")
+                    and table_id
+                    and subnet["id"]
+                ):
                     self.replace_association(tables, subnet["id"], table_id)
         self.out["public_route_table_id"] = ids["public"]
         self.out["private_route_table_ids"] = [ids[f"private-{az}"] for az in azs]
@@ -478,7 +522,9 @@ class Network:
         for table in tables:
             for assoc in table.get("Associations", []):
                 if assoc.get("SubnetId") == subnet_id:
-                    self.client.replace_route_table_association(AssociationId=assoc["RouteTableAssociationId"], RouteTableId=table_id, aws_retry=True)
+                    self.client.replace_route_table_association(
+                        AssociationId=assoc["RouteTableAssociationId"], RouteTableId=table_id, aws_retry=True
+                    )
                     return
         self.client.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id, aws_retry=True)
 
@@ -507,7 +553,10 @@ class Network:
                 )
                 ids[spec["key"]] = created["GroupId"]
                 # New groups come with allow-all egress; the spec decides what stays.
-                by_name[name] = {"IpPermissions": [], "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+                by_name[name] = {
+                    "IpPermissions": [],
+                    "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                }
         for spec in specs:
             group = by_name.get(f"{self.name}-{spec['key']}", {"IpPermissions": [], "IpPermissionsEgress": []})
             for direction, field in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
@@ -517,14 +566,25 @@ class Network:
                     continue
                 changed = True
                 group_id = ids[spec["key"]]
-                if not self.act(f"{direction} of {spec['key']}: authorize {len(add)}, revoke {len(remove)}") or not group_id:
+                if (
+                    not self.act(f"{direction} of {spec['key']}: authorize {len(add)}, revoke {len(remove)}")
+                    or not group_id
+                ):
                     continue
                 resolvable = [k for k in add if not str(k[3][1]).startswith("<")]
                 if remove:
-                    call = self.client.revoke_security_group_ingress if direction == "ingress" else self.client.revoke_security_group_egress
+                    call = (
+                        self.client.revoke_security_group_ingress
+                        if direction == "ingress"
+                        else self.client.revoke_security_group_egress
+                    )
                     call(GroupId=group_id, IpPermissions=plan.to_ip_permissions(remove), aws_retry=True)
                 if resolvable:
-                    call = self.client.authorize_security_group_ingress if direction == "ingress" else self.client.authorize_security_group_egress
+                    call = (
+                        self.client.authorize_security_group_ingress
+                        if direction == "ingress"
+                        else self.client.authorize_security_group_egress
+                    )
                     call(GroupId=group_id, IpPermissions=plan.to_ip_permissions(resolvable, want), aws_retry=True)
         self.out["security_group_ids"] = ids
         return changed
@@ -533,9 +593,15 @@ class Network:
         spec = self.params["flow_logs"] or {}
         logs = []
         if self.vpc:
-            logs = self.client.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [self.vpc["VpcId"]]}], aws_retry=True)["FlowLogs"]
+            logs = self.client.describe_flow_logs(
+                Filters=[{"Name": "resource-id", "Values": [self.vpc["VpcId"]]}], aws_retry=True
+            )["FlowLogs"]
         if not spec.get("enabled"):
-            ours = [f for f in logs if boto3_tag_list_to_ansible_dict(f.get("Tags", [])).get("ManagedBy") == self.tags.get("ManagedBy")]
+            ours = [
+                f
+                for f in logs
+                if boto3_tag_list_to_ansible_dict(f.get("Tags", [])).get("ManagedBy") == self.tags.get("ManagedBy")
+            ]
             if ours and self.act("delete flow logs"):
                 self.client.delete_flow_logs(FlowLogIds=[f["FlowLogId"] for f in ours], aws_retry=True)
             self.out["flow_log_id"] = None
@@ -622,7 +688,9 @@ class Network:
         if not self.find_vpc():
             return False, {}, {}
         vpc_id = self.vpc["VpcId"]
-        nats = ec2_api.describe_nat_gateways(self.client, Filters=self.in_vpc() + [{"Name": "state", "Values": ["pending", "available"]}])
+        nats = ec2_api.describe_nat_gateways(
+            self.client, Filters=[*self.in_vpc(), {"Name": "state", "Values": ["pending", "available"]}]
+        )
         own_enis = {a.get("NetworkInterfaceId") for nat in nats for a in nat.get("NatGatewayAddresses", [])}
         blockers = [
             f"{eni['NetworkInterfaceId']} ({eni.get('Description') or eni.get('InterfaceType', 'interface')})"
@@ -639,15 +707,25 @@ class Network:
         if not self.act(f"delete vpc {vpc_id} and everything in it"):
             return True, before, {}
         self.delete_nat_gateways(nats)
-        logs = self.client.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}], aws_retry=True)["FlowLogs"]
+        logs = self.client.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}], aws_retry=True)[
+            "FlowLogs"
+        ]
         if logs:
             self.client.delete_flow_logs(FlowLogIds=[f["FlowLogId"] for f in logs], aws_retry=True)
-        groups = [g for g in ec2_api.describe_security_groups(self.client, Filters=self.in_vpc()) if g["GroupName"] != "default"]
+        groups = [
+            g
+            for g in ec2_api.describe_security_groups(self.client, Filters=self.in_vpc())
+            if g["GroupName"] != "default"
+        ]
         for group in groups:  # rules first: groups that reference each other cannot be deleted otherwise
             if group.get("IpPermissions"):
-                ec2_api.revoke_security_group_ingress(self.client, GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+                ec2_api.revoke_security_group_ingress(
+                    self.client, GroupId=group["GroupId"], IpPermissions=group["IpPermissions"]
+                )
             if group.get("IpPermissionsEgress"):
-                ec2_api.revoke_security_group_egress(self.client, GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+                ec2_api.revoke_security_group_egress(
+                    self.client, GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"]
+                )
         for group in groups:
             ec2_api.delete_security_group(self.client, group["GroupId"])
         for table in ec2_api.describe_route_tables(self.client, Filters=self.in_vpc()):
@@ -656,7 +734,9 @@ class Network:
             for assoc in table.get("Associations", []):
                 ec2_api.disassociate_route_table(self.client, assoc["RouteTableAssociationId"])
             ec2_api.delete_route_table(self.client, table["RouteTableId"])
-        for igw in ec2_api.describe_internet_gateways(self.client, Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]):
+        for igw in ec2_api.describe_internet_gateways(
+            self.client, Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+        ):
             ec2_api.detach_internet_gateway(self.client, igw["InternetGatewayId"], vpc_id)
             ec2_api.delete_internet_gateway(self.client, igw["InternetGatewayId"])
         for subnet in ec2_api.describe_subnets(self.client, Filters=self.in_vpc()):
@@ -681,7 +761,12 @@ def main():
             type="list",
             elements="dict",
             default=[],
-            options=dict(key=dict(type="str", required=True, no_log=False), description=dict(type="str", required=True), ingress=rule, egress=rule),
+            options=dict(
+                key=dict(type="str", required=True, no_log=False),
+                description=dict(type="str", required=True),
+                ingress=rule,
+                egress=rule,
+            ),
         ),
         flow_logs=dict(
             type="dict",
@@ -712,7 +797,10 @@ def main():
         module.fail_json_aws(e, msg=f"Failed to converge network {module.params['name']!r}")
     result = dict(changed=changed, vpc=after, actions=network.actions)
     if module._diff:
-        result["diff"] = {"before": before, "after": {k: after.get(k) for k in ("vpc_id", "cidr_block")} if after else {}}
+        result["diff"] = {
+            "before": before,
+            "after": {k: after.get(k) for k in ("vpc_id", "cidr_block")} if after else {},
+        }
         result["diff"]["after"]["actions"] = network.actions
     module.exit_json(**result)
 

@@ -49,7 +49,9 @@ class PlaybookRun:
                 if not r.get("failed"):
                     continue
                 messages.append(str(r.get("msg", r)))
-                messages += [str(i.get("msg", i)) for i in r.get("results", []) if isinstance(i, dict) and i.get("failed")]
+                messages += [
+                    str(i.get("msg", i)) for i in r.get("results", []) if isinstance(i, dict) and i.get("failed")
+                ]
         return messages
 
     def result(self, task_name: str, host: str = "localhost") -> dict:
@@ -103,7 +105,9 @@ def run_playbook(
     except json.JSONDecodeError:
         data = {}
     tasks = [
-        {"name": t["task"]["name"], "hosts": t.get("hosts", {})} for play in data.get("plays", []) for t in play["tasks"]
+        {"name": t["task"]["name"], "hosts": t.get("hosts", {})}
+        for play in data.get("plays", [])
+        for t in play["tasks"]
     ]
     return PlaybookRun(proc.returncode, data.get("stats", {}), data.get("plays", []), proc.stdout, proc.stderr, tasks)
 
@@ -127,7 +131,9 @@ EC2_TAGGED = [
 ]
 
 
-def tagged_resources(project: str | None = None, environment: str | None = None, region: str = "us-east-1") -> list[str]:
+def tagged_resources(
+    project: str | None = None, environment: str | None = None, region: str = "us-east-1"
+) -> list[str]:
     """Every resource in the emulator carrying our ManagedBy tag (and project/environment if given).
 
     Uses the resource groups tagging API plus EC2's describe calls, which cover EC2 types the

@@ -3,7 +3,6 @@
 import copy
 
 import pytest
-
 from ansible_collections.illustra.webstack.plugins.module_utils._preflight import review
 
 PROD = {
@@ -56,7 +55,11 @@ def test_the_shipped_matrix_passes():
         ({"vpc_cidr_block": "8.8.0.0/16"}, "vpc_cidr_block", "RFC 1918"),
         ({"vpc_cidr_block": "10.0.0.0/8"}, "vpc_cidr_block", "/16 to /24"),
         ({"vpc_public_subnet_cidrs": ["10.30.0.0/24", "10.30.0.0/25"]}, "vpc_public_subnet_cidrs", "own range"),
-        ({"vpc_private_subnet_cidrs": ["10.99.0.0/24", "10.99.1.0/24"]}, "vpc_private_subnet_cidrs", "inside the VPC range"),
+        (
+            {"vpc_private_subnet_cidrs": ["10.99.0.0/24", "10.99.1.0/24"]},
+            "vpc_private_subnet_cidrs",
+            "inside the VPC range",
+        ),
         ({"vpc_public_subnet_cidrs": ["10.30.0.0/24"]}, "vpc_public_subnet_cidrs", "one per zone"),
         ({"other_env_cidrs": {"staging": "10.30.0.0/16"}}, "vpc_cidr_block", "its own range"),
         ({"domain": ""}, "webstack_domain", "apex domain"),
@@ -80,8 +83,16 @@ def test_the_shipped_matrix_passes():
         ({"extra_tags": ["Owner"]}, "webstack_extra_tags", "mapping"),
         ({"instance_types": {"asg_instance_type": "t3.gigantic"}}, "asg_instance_type", "t3.small"),
         ({"instance_types": {"asg_instance_type": "x9.large"}}, "asg_instance_type", "t3.small"),
-        ({"sizes": {"asg_min_size": 3, "asg_max_size": 2, "asg_desired_capacity": 2}}, "asg_min_size", "min <= desired"),
-        ({"sizes": {"asg_min_size": 1, "asg_max_size": 2, "asg_desired_capacity": 5}}, "asg_desired_capacity", "outside"),
+        (
+            {"sizes": {"asg_min_size": 3, "asg_max_size": 2, "asg_desired_capacity": 2}},
+            "asg_min_size",
+            "min <= desired",
+        ),
+        (
+            {"sizes": {"asg_min_size": 1, "asg_max_size": 2, "asg_desired_capacity": 5}},
+            "asg_desired_capacity",
+            "outside",
+        ),
         ({"bucket_names": {"frontend_s3_bucket_name": "Bad_Bucket"}}, "frontend_s3_bucket_name", "valid S3 bucket"),
         ({"vpc_app_public_ingress_cidrs": ["0.0.0.0/0"]}, "vpc_app_public_ingress_cidrs", "load balancer"),
     ],

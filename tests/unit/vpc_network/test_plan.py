@@ -1,7 +1,6 @@
 """Pure planning of vpc_network: subnet layout, NAT placement, route and security group diffs."""
 
 import pytest
-
 from ansible_collections.illustra.webstack.plugins.module_utils import _vpc as plan
 
 AZS = ["us-east-1a", "us-east-1b"]
@@ -69,7 +68,11 @@ LOCAL = {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "Origin": 
     ("desired", "routes", "actions"),
     [
         ({"0.0.0.0/0": {"GatewayId": "igw-1"}}, [LOCAL], [("create", "0.0.0.0/0", {"GatewayId": "igw-1"})]),
-        ({"0.0.0.0/0": {"GatewayId": "igw-1"}}, [LOCAL, {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}], []),
+        (
+            {"0.0.0.0/0": {"GatewayId": "igw-1"}},
+            [LOCAL, {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}],
+            [],
+        ),
         (
             {"0.0.0.0/0": {"NatGatewayId": "nat-2"}},
             [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "active"}],
@@ -80,7 +83,11 @@ LOCAL = {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "Origin": 
             [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "blackhole"}],
             [("replace", "0.0.0.0/0", {"NatGatewayId": "nat-1"})],
         ),
-        ({"0.0.0.0/0": None}, [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}], [("delete", "0.0.0.0/0", None)]),
+        (
+            {"0.0.0.0/0": None},
+            [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}],
+            [("delete", "0.0.0.0/0", None)],
+        ),
         ({"0.0.0.0/0": None}, [LOCAL], []),
     ],
 )
