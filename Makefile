@@ -18,7 +18,7 @@ $(VENV)/.setup-done: requirements.txt tools/setup.sh
 	touch $@
 
 demo: setup
-	$(EMULATOR) bash tools/demo.sh
+	$(EMULATOR) $(BIN)/python tools/demo.py
 
 test: setup
 	$(MAKE) --no-print-directory lint

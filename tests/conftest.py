@@ -11,6 +11,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "tests" / "lib")]
 
+# The collection imports as ansible_collections.illustra.webstack from this checkout (the link
+# `make setup` makes); amazon.aws and the rest live in site-packages' ansible_collections, so the
+# namespace package spans both trees.
+COLLECTIONS = ROOT / ".cache" / "collections"
+if not (COLLECTIONS / "ansible_collections" / "illustra" / "webstack").exists():
+    (COLLECTIONS / "ansible_collections" / "illustra").mkdir(parents=True, exist_ok=True)
+    (COLLECTIONS / "ansible_collections" / "illustra" / "webstack").symlink_to(Path("../../../.."))
+sys.path.insert(0, str(COLLECTIONS))
+import ansible_collections  # noqa: E402
+
+ansible_collections.__path__ = [
+    str(COLLECTIONS / "ansible_collections"),
+    *[p for p in ansible_collections.__path__ if ".cache" not in p],
+]
+
 import emulator  # noqa: E402
 
 
@@ -36,7 +51,7 @@ def aws_endpoint():
 @pytest.fixture
 def clean_emulator(aws_endpoint):
     """An emulator with no state: every resource from earlier tests is wiped first."""
-    import webstack_test  # noqa: PLC0415
+    import webstack_test
 
     webstack_test.reset_emulator(aws_endpoint)
     return aws_endpoint

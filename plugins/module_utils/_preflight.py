@@ -138,6 +138,11 @@ def check_flags(config, problems, exceptions):
         problems.append("webstack_backend_mode: single has no load balancer or redundancy; prod uses asg")
     if config.get("backup_mode") == "off" and env == "prod":
         problems.append("webstack_backup_mode: prod keeps backups; set daily or daily_aws_backup")
+    if config.get("mongodb_mode") == "atlas" and config.get("mongodb_atlas_uri_set") is False:
+        problems.append(
+            "mongodb_atlas_uri: mongodb_mode is atlas but no connection string is set; put the cluster's "
+            "mongodb+srv://... URI in the inventory's vault, or use mongodb_mode: self_hosted"
+        )
     budget = config.get("budget_usd")
     try:
         amount = float(budget)

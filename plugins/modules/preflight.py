@@ -30,7 +30,8 @@ options:
       - Also C(vpc_cidr_block), C(vpc_az_count), C(vpc_public_subnet_cidrs),
         C(vpc_private_subnet_cidrs), C(vpc_app_public_ingress_cidrs), C(other_env_cidrs) (environment
         name to CIDR), C(instance_types) (variable name to type), C(sizes) (asg_min_size,
-        asg_max_size, asg_desired_capacity) and C(bucket_names) (variable name to bucket name).
+        asg_max_size, asg_desired_capacity), C(bucket_names) (variable name to bucket name), C(mongodb_mode)
+        and C(mongodb_atlas_uri_set) (whether the Atlas connection string is set; never the string itself).
     type: dict
     required: true
 attributes:

@@ -321,17 +321,29 @@ class Network:
                     msg=f"network {self.name!r} exists with cidr_block {self.vpc['CidrBlock']}, not {cidr}: a VPC's "
                     "primary range cannot change. Set vpc_cidr_block back, or tear the network down first."
                 )
-            return self.ensure_tags(self.vpc["VpcId"], self.vpc.get("Tags"), self.tags_for(None))
+            changed = self.ensure_tags(self.vpc["VpcId"], self.vpc.get("Tags"), self.tags_for(None))
+            return self.ensure_dns() or changed
         if self.act(f"create vpc {cidr}"):
             self.vpc = ec2_api.create_vpc(
                 self.client, CidrBlock=cidr, TagSpecifications=boto3_tag_specifications(self.tags_for(None), ["vpc"])
             )
             self.client.get_waiter("vpc_available").wait(VpcIds=[self.vpc["VpcId"]])
-            for attribute in ("EnableDnsSupport", "EnableDnsHostnames"):
-                self.client.modify_vpc_attribute(
-                    VpcId=self.vpc["VpcId"], **{attribute: {"Value": True}}, aws_retry=True
-                )
+            self.ensure_dns()
         return True
+
+    def ensure_dns(self):
+        """DNS support and hostnames on (private zones, SSM endpoints); repaired after drift or an interrupted run."""
+        changed = False
+        for attribute, field in (
+            ("enableDnsSupport", "EnableDnsSupport"),
+            ("enableDnsHostnames", "EnableDnsHostnames"),
+        ):
+            if ec2_api.describe_vpc_attribute(self.client, self.vpc["VpcId"], attribute)[field]["Value"]:
+                continue
+            changed = True
+            if self.act(f"enable {attribute} on {self.vpc['VpcId']}"):
+                self.client.modify_vpc_attribute(VpcId=self.vpc["VpcId"], **{field: {"Value": True}}, aws_retry=True)
+        return changed
 
     def ensure_subnets(self, layout):
         existing = (
@@ -424,7 +436,7 @@ class Network:
             nat_by_az[az] = None
             if self.act(f"create NAT gateway in {az}"):
                 tags = self.tags_for(f"nat-{az}")
-                eip = ec2_api.allocate_address(
+                eip = self.spare_address(tags) or ec2_api.allocate_address(
                     self.client, Domain="vpc", TagSpecifications=boto3_tag_specifications(tags, ["elastic-ip"])
                 )
                 nat = ec2_api.create_nat_gateway(
@@ -448,6 +460,13 @@ class Network:
         self.routes_via = {az: (nat_by_az.get(via) if via else None) for az, via in routes_via.items()}
         self.nat_wanted = {az: via is not None for az, via in routes_via.items()}
         return changed
+
+    def spare_address(self, tags):
+        """An address this network allocated for the NAT but never attached (an interrupted run)."""
+        for address in ec2_api.describe_addresses(self.client, Filters=_tag_filters(tags)):
+            if not address.get("AssociationId") and not address.get("NetworkInterfaceId"):
+                return address
+        return None
 
     def ensure_route_tables(self, azs):
         tables = ec2_api.describe_route_tables(self.client, Filters=self.in_vpc()) if self.vpc else []

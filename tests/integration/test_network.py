@@ -15,11 +15,12 @@ EXPECTED = {
     "staging": ("10.20.0.0/16", 1, True),
     "prod": ("10.30.0.0/16", 2, True),
 }
-CONFIRM = {"webstack_confirm": "prod"}
 
 
 def converge(env, **kwargs):
-    return wt.run_playbook("playbooks/site.yml", f"inventories/{env}", extra_vars=CONFIRM, tags="network", **kwargs)
+    return wt.run_playbook(
+        "playbooks/site.yml", f"inventories/{env}", extra_vars={"webstack_confirm": env}, tags="network", **kwargs
+    )
 
 
 def tagged(ec2, kind, env, **extra):
@@ -37,7 +38,12 @@ def assert_network(env):
     assert [v["CidrBlock"] for v in vpcs] == [cidr]
     vpc_id = vpcs[0]["VpcId"]
     tags = {t["Key"]: t["Value"] for t in vpcs[0]["Tags"]}
-    assert tags == {"Name": f"illustra-{env}", "Project": "illustra", "Environment": env, "ManagedBy": "illustra.webstack"}
+    assert tags == {
+        "Name": f"illustra-{env}",
+        "Project": "illustra",
+        "Environment": env,
+        "ManagedBy": "illustra.webstack",
+    }
 
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
     tiers = {}
@@ -48,7 +54,9 @@ def assert_network(env):
     assert all(s["MapPublicIpOnLaunch"] for s in tiers["public"])
     assert not any(s["MapPublicIpOnLaunch"] for s in tiers["private"])
 
-    nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "state", "Values": ["available"]}])
+    nats = ec2.describe_nat_gateways(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "state", "Values": ["available"]}]
+    )
     assert len(nats["NatGateways"]) == nat_count
     assert {n["SubnetId"] for n in nats["NatGateways"]} <= {s["SubnetId"] for s in tiers["public"]}
 
@@ -64,26 +72,39 @@ def assert_network(env):
         else:
             assert default == [], "dev has no NAT: private subnets must not route to the internet"
     if nat_count == 2:  # per AZ: each private subnet routes through the NAT in its own zone
-        nat_az = {n["NatGatewayId"]: next(x["AvailabilityZone"] for x in tiers["public"] if x["SubnetId"] == n["SubnetId"]) for n in nats["NatGateways"]}
+        nat_az = {
+            n["NatGatewayId"]: next(x["AvailabilityZone"] for x in tiers["public"] if x["SubnetId"] == n["SubnetId"])
+            for n in nats["NatGateways"]
+        }
         for s in tiers["private"]:
             nat = next(r["NatGatewayId"] for r in by_subnet[s["SubnetId"]]["Routes"] if r.get("NatGatewayId"))
             assert nat_az[nat] == s["AvailabilityZone"]
 
-    groups = {g["GroupName"].rsplit("-", 1)[1]: g for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"] if g["GroupName"] != "default"}
+    groups = {
+        g["GroupName"].rsplit("-", 1)[1]: g
+        for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+        if g["GroupName"] != "default"
+    }
     assert set(groups) == {"alb", "app", "db"}
     for group in groups.values():
         for perm in group["IpPermissions"]:
             world = any(r["CidrIp"] == "0.0.0.0/0" for r in perm.get("IpRanges", []))
             if world:
-                assert (perm["FromPort"], perm["ToPort"]) in {(80, 80), (443, 443)}, f"{group['GroupName']} opens {perm} to the world"
+                assert (perm["FromPort"], perm["ToPort"]) in {(80, 80), (443, 443)}, (
+                    f"{group['GroupName']} opens {perm} to the world"
+                )
     app_in = groups["app"]["IpPermissions"]
-    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]]) for p in app_in] == [(80, [groups["alb"]["GroupId"]])]
+    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]]) for p in app_in] == [
+        (80, [groups["alb"]["GroupId"]])
+    ]
     db_in = groups["db"]["IpPermissions"]
     assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p.get("IpRanges")) for p in db_in] == [
         (27017, [groups["app"]["GroupId"]], [])
     ]
     alb_out = groups["alb"]["IpPermissionsEgress"]
-    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]]) for p in alb_out] == [(80, [groups["app"]["GroupId"]])]
+    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]]) for p in alb_out] == [
+        (80, [groups["app"]["GroupId"]])
+    ]
 
     logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
     assert len(logs) == (1 if flow_logs else 0)
@@ -112,7 +133,9 @@ def test_network_converges_idempotently_checks_and_tears_down(clean_emulator, en
     assert check.rc == 0, check.summary()
     assert check.changed == 0, check.summary()
 
-    down = wt.run_playbook("playbooks/teardown.yml", f"inventories/{env}", extra_vars={"teardown_confirm": "DESTROY-PROD"})
+    down = wt.run_playbook(
+        "playbooks/teardown.yml", f"inventories/{env}", extra_vars={"teardown_confirm": "DESTROY-PROD"}
+    )
     assert down.rc == 0, down.summary()
     assert wt.tagged_resources() == []
     assert boto3.client("ec2").describe_addresses()["Addresses"] == [], "NAT elastic IPs must be released"
@@ -122,10 +145,15 @@ def test_drift_is_reported_and_repaired(clean_emulator):
     assert converge("staging").rc == 0
     ec2 = boto3.client("ec2")
     vpc_id = tagged(ec2, "vpcs", "staging")["Vpcs"][0]["VpcId"]
-    db = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["illustra-staging-db"]}])["SecurityGroups"][0]
+    db = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["illustra-staging-db"]}])[
+        "SecurityGroups"
+    ][0]
     # Someone opens MongoDB to the world by hand.
     ec2.authorize_security_group_ingress(
-        GroupId=db["GroupId"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 27017, "ToPort": 27017, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        GroupId=db["GroupId"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 27017, "ToPort": 27017, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
     )
     check = converge("staging", check=True)
     assert check.changed == 1, "--check must report the drift"

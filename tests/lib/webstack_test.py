@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
+from ansible_collections.illustra.webstack.plugins.module_utils._tagged import find_tagged
 
 ROOT = Path(__file__).resolve().parents[2]
-MANAGED_BY = "illustra.webstack"
 
 
 def reset_emulator(endpoint: str) -> None:
@@ -112,55 +112,16 @@ def run_playbook(
     return PlaybookRun(proc.returncode, data.get("stats", {}), data.get("plays", []), proc.stdout, proc.stderr, tasks)
 
 
-def _live(item):
-    return item.get("State", "available") not in ("deleted", "deleting", "failed")
-
-
-EC2_TAGGED = [
-    ("describe_vpcs", "Vpcs", "VpcId", _live),
-    ("describe_subnets", "Subnets", "SubnetId", _live),
-    ("describe_security_groups", "SecurityGroups", "GroupId", _live),
-    ("describe_route_tables", "RouteTables", "RouteTableId", _live),
-    ("describe_internet_gateways", "InternetGateways", "InternetGatewayId", _live),
-    ("describe_nat_gateways", "NatGateways", "NatGatewayId", _live),
-    ("describe_addresses", "Addresses", "AllocationId", _live),
-    ("describe_flow_logs", "FlowLogs", "FlowLogId", _live),
-    ("describe_launch_templates", "LaunchTemplates", "LaunchTemplateId", _live),
-    ("describe_volumes", "Volumes", "VolumeId", _live),
-    ("describe_network_interfaces", "NetworkInterfaces", "NetworkInterfaceId", _live),
-]
-
-
 def tagged_resources(
     project: str | None = None, environment: str | None = None, region: str = "us-east-1"
 ) -> list[str]:
-    """Every resource in the emulator carrying our ManagedBy tag (and project/environment if given).
+    """Every live resource in the emulator carrying our ManagedBy tag (and project/environment if given).
 
-    Uses the resource groups tagging API plus EC2's describe calls, which cover EC2 types the
-    tagging API on the emulator misses.
+    The same code the collection's tagged_resources_info module runs (plugins/module_utils/_tagged.py).
     """
-    filters = {"ManagedBy": MANAGED_BY}
-    if project:
-        filters["Project"] = project
-    if environment:
-        filters["Environment"] = environment
-    found = set()
-    tagging = boto3.client("resourcegroupstaggingapi", region_name=region)
-    for page in tagging.get_paginator("get_resources").paginate(
-        TagFilters=[{"Key": k, "Values": [v]} for k, v in filters.items()]
-    ):
-        # EC2 resources are counted below, by their own describe calls, which know which are alive.
-        found.update(r["ResourceARN"] for r in page["ResourceTagMappingList"] if ":ec2:" not in r["ResourceARN"])
-    ec2 = boto3.client("ec2", region_name=region)
-    tag_filters = [{"Name": f"tag:{k}", "Values": [v]} for k, v in filters.items()]
-    # EC2's own describe calls, type by type: its tag index (DescribeTags) keeps entries of deleted
-    # resources on the emulator, so only the live resources count.
-    for call, key, id_field, alive in EC2_TAGGED:
-        for item in getattr(ec2, call)(Filters=tag_filters)[key]:
-            if alive(item):
-                found.add(f"{call.replace('describe_', '')}/{item[id_field]}")
-    for reservation in ec2.describe_instances(Filters=tag_filters)["Reservations"]:
-        for instance in reservation["Instances"]:
-            if instance["State"]["Name"] not in ("terminated", "shutting-down"):
-                found.add(f"instance/{instance['InstanceId']}")
-    return sorted(found)
+    return find_tagged(
+        boto3.client("resourcegroupstaggingapi", region_name=region),
+        boto3.client("ec2", region_name=region),
+        project,
+        environment,
+    )

@@ -95,6 +95,7 @@ def test_the_shipped_matrix_passes():
         ),
         ({"bucket_names": {"frontend_s3_bucket_name": "Bad_Bucket"}}, "frontend_s3_bucket_name", "valid S3 bucket"),
         ({"vpc_app_public_ingress_cidrs": ["0.0.0.0/0"]}, "vpc_app_public_ingress_cidrs", "load balancer"),
+        ({"mongodb_mode": "atlas", "mongodb_atlas_uri_set": False}, "mongodb_atlas_uri", "vault"),
     ],
 )
 def test_bad_prod_input_names_the_variable_and_the_fix(changes, variable, fix):
