@@ -272,3 +272,104 @@ def test_fixed_instance_refresh_applies_the_desired_version_and_replaces_instanc
 
     with pytest.raises(ClientError, match="ActiveInstanceRefreshNotFound"):
         asg.rollback_instance_refresh(AutoScalingGroupName="refresh")
+
+
+# ---- EC2: interfaces created at launch are deleted with their instance
+
+
+def test_gap_plain_moto_keeps_the_interfaces_of_a_deleted_auto_scaling_group():
+    from moto.ec2.models import instances
+
+    if getattr(instances.Instance.prep_nics, "_webstack_patched", False):
+        import pytest
+
+        pytest.skip("moto already patched in this process")
+    from moto import mock_aws
+
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        asg = boto3.client("autoscaling", region_name="us-east-1")
+        vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.98.1.0/24")["Subnet"]["SubnetId"]
+        lt = ec2.create_launch_template(LaunchTemplateName="eni", LaunchTemplateData={"ImageId": "ami-785db401"})
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName="eni",
+            LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplate"]["LaunchTemplateId"], "Version": "1"},
+            MinSize=1,
+            MaxSize=1,
+            VPCZoneIdentifier=subnet,
+        )
+        asg.delete_auto_scaling_group(AutoScalingGroupName="eni", ForceDelete=True)
+        enis = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])
+        assert enis["NetworkInterfaces"], "plain moto leaves the instance's primary interface behind"
+
+
+def test_fixed_primary_interface_goes_with_its_instance(clean_emulator):
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.98.1.0/24")["Subnet"]["SubnetId"]
+    instance = ec2.run_instances(ImageId="ami-785db401", MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["NetworkInterfaces"]
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    enis = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])
+    assert enis["NetworkInterfaces"] == []
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+# ---- EC2: launching from a launch template version created by CreateLaunchTemplateVersion
+
+
+def test_gap_plain_moto_cannot_launch_from_a_later_version_with_user_data():
+    from moto.ec2.models import launch_templates
+
+    if getattr(launch_templates.LaunchTemplateVersion.user_data.fget, "_webstack_patched", False):
+        import pytest
+
+        pytest.skip("moto already patched in this process")
+    import pytest
+    from moto import mock_aws
+
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        asg = boto3.client("autoscaling", region_name="us-east-1")
+        vpc = ec2.create_vpc(CidrBlock="10.97.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.97.1.0/24")["Subnet"]["SubnetId"]
+        lt = ec2.create_launch_template(LaunchTemplateName="ud", LaunchTemplateData={"ImageId": "ami-785db401"})
+        lt_id = lt["LaunchTemplate"]["LaunchTemplateId"]
+        ec2.create_launch_template_version(
+            LaunchTemplateId=lt_id, LaunchTemplateData={"ImageId": "ami-785db401", "UserData": "IyEvYmluL3NoCg=="}
+        )
+        with pytest.raises(AssertionError):
+            asg.create_auto_scaling_group(
+                AutoScalingGroupName="ud",
+                LaunchTemplate={"LaunchTemplateId": lt_id, "Version": "2"},
+                MinSize=1,
+                MaxSize=1,
+                VPCZoneIdentifier=subnet,
+            )
+
+
+def test_fixed_instances_launch_from_a_later_version_with_user_data(clean_emulator):
+    ec2 = boto3.client("ec2")
+    asg = boto3.client("autoscaling")
+    vpc = ec2.create_vpc(CidrBlock="10.97.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.97.1.0/24")["Subnet"]["SubnetId"]
+    lt_id = ec2.create_launch_template(LaunchTemplateName="ud", LaunchTemplateData={"ImageId": "ami-785db401"})[
+        "LaunchTemplate"
+    ]["LaunchTemplateId"]
+    ec2.create_launch_template_version(
+        LaunchTemplateId=lt_id, LaunchTemplateData={"ImageId": "ami-785db401", "UserData": "IyEvYmluL3NoCg=="}
+    )
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName="ud",
+        LaunchTemplate={"LaunchTemplateId": lt_id, "Version": "2"},
+        MinSize=1,
+        MaxSize=1,
+        VPCZoneIdentifier=subnet,
+    )
+    (group,) = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["ud"])["AutoScalingGroups"]
+    assert len(group["Instances"]) == 1
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["2"])["LaunchTemplateVersions"]
+    assert data[0]["LaunchTemplateData"]["UserData"] == "IyEvYmluL3NoCg=="
+    asg.delete_auto_scaling_group(AutoScalingGroupName="ud", ForceDelete=True)

@@ -1,0 +1,147 @@
+# Copyright: illustra.webstack developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""ACM certificate requests: API wrappers (retry + error handling) and pure planning functions."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=["ThrottlingException"])
+# Statuses of a certificate that can still serve or become servable; others are ignored when searching.
+USABLE_STATUSES = ["PENDING_VALIDATION", "ISSUED"]
+
+
+class AnsibleACMError(AnsibleAWSError):
+    pass
+
+
+class ACMErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleACMError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+def wanted_names(domain_name, sans):
+    """The certificate's names: the domain first, then the SANs without duplicates, in order."""
+    names = [domain_name]
+    for name in sans or []:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def matches(summary, tags, domain_name, sans, name_tag):
+    """Whether a listed certificate (summary + its tags) is the one this module manages."""
+    if summary.get("DomainName") != domain_name:
+        return False
+    listed = summary.get("SubjectAlternativeNameSummaries")
+    if listed is not None and set(listed) != set(wanted_names(domain_name, sans)):
+        return False
+    return tags.get("Name") == name_tag
+
+
+def validation_records(certificate):
+    """The distinct DNS validation CNAMEs of a described certificate, as route53 record sets.
+
+    The apex and its wildcard share one record, so names are deduplicated.
+    """
+    seen = {}
+    for option in certificate.get("DomainValidationOptions") or []:
+        record = option.get("ResourceRecord")
+        if not record:
+            continue
+        seen.setdefault(
+            record["Name"],
+            {
+                "Name": record["Name"],
+                "Type": record["Type"],
+                "TTL": 300,
+                "ResourceRecords": [{"Value": record["Value"]}],
+            },
+        )
+    return [seen[k] for k in sorted(seen)]
+
+
+def records_complete(certificate, names):
+    """True when ACM has published a validation record for every name (it takes a few seconds)."""
+    options = {o["DomainName"]: o for o in certificate.get("DomainValidationOptions") or []}
+    return all(options.get(n, {}).get("ResourceRecord") for n in names)
+
+
+@ACMErrorHandler.list_error_handler("list certificates", [])
+@RETRY
+def list_certificates(client):
+    paginator = client.get_paginator("list_certificates")
+    return paginator.paginate(CertificateStatuses=USABLE_STATUSES).build_full_result()["CertificateSummaryList"]
+
+
+@ACMErrorHandler.list_error_handler("list certificate tags", {})
+@RETRY
+def get_tags(client, arn):
+    return boto3_tag_list_to_ansible_dict(client.list_tags_for_certificate(CertificateArn=arn).get("Tags", []))
+
+
+@ACMErrorHandler.list_error_handler("describe certificate")
+@RETRY
+def describe_certificate(client, arn):
+    return client.describe_certificate(CertificateArn=arn)["Certificate"]
+
+
+@ACMErrorHandler.common_error_handler("request certificate")
+@RETRY
+def request_certificate(client, domain_name, sans, tags, token):
+    return client.request_certificate(
+        DomainName=domain_name,
+        SubjectAlternativeNames=wanted_names(domain_name, sans),
+        ValidationMethod="DNS",
+        IdempotencyToken=token,
+        Options={"CertificateTransparencyLoggingPreference": "ENABLED"},
+        Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+    )["CertificateArn"]
+
+
+@ACMErrorHandler.common_error_handler("tag certificate")
+@RETRY
+def add_tags(client, arn, tags):
+    client.add_tags_to_certificate(CertificateArn=arn, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
+
+
+@ACMErrorHandler.common_error_handler("untag certificate")
+@RETRY
+def remove_tags(client, arn, keys):
+    client.remove_tags_from_certificate(CertificateArn=arn, Tags=[{"Key": k} for k in sorted(keys)])
+
+
+@ACMErrorHandler.deletion_error_handler("delete certificate")
+@RETRY
+def delete_certificate(client, arn):
+    client.delete_certificate(CertificateArn=arn)
+    return True
+
+
+def wait_for_records(client, arn, names, *, timeout=120, poll=2.0, sleep=time.sleep):
+    """Describe until ACM lists a validation record for every name; real ACM needs a few seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        certificate = describe_certificate(client, arn)
+        if certificate and records_complete(certificate, names):
+            return certificate
+        if time.monotonic() >= deadline:
+            raise AnsibleACMError(message=f"ACM published no DNS validation records for {arn} within {timeout}s")
+        sleep(poll)
+
+
+@ACMErrorHandler.common_error_handler("wait for the certificate to be issued")
+def wait_issued(client, arn, timeout):
+    client.get_waiter("certificate_validated").wait(
+        CertificateArn=arn, WaiterConfig={"Delay": 10, "MaxAttempts": max(1, timeout // 10)}
+    )

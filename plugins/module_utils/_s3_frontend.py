@@ -1,0 +1,312 @@
+# Copyright: illustra.webstack developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The website bucket: API wrappers (retry + error handling) and pure functions for the desired settings."""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=["OperationAborted", "SlowDown"])
+LIFECYCLE_RULE_ID = "illustra-webstack-noncurrent-versions"
+TLS_SID = "DenyInsecureTransport"
+PUBLIC_READ_SID = "PublicReadGetObject"
+MISSING_CODES = [
+    "NoSuchBucket",
+    "NoSuchPublicAccessBlockConfiguration",
+    "OwnershipControlsNotFoundError",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchLifecycleConfiguration",
+    "NoSuchWebsiteConfiguration",
+    "NoSuchBucketPolicy",
+    "NoSuchTagSet",
+    "404",
+]
+
+
+class AnsibleS3FrontendError(AnsibleAWSError):
+    pass
+
+
+class S3FrontendErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleS3FrontendError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code(MISSING_CODES)
+
+
+# ---- pure planning -----------------------------------------------------------------------------
+
+
+def public_access_block(mode):
+    """All four flags on; the website mode lifts only the two that forbid a public bucket policy."""
+    website = mode == "website"
+    return {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": not website,
+        "RestrictPublicBuckets": not website,
+    }
+
+
+def encryption_rules(algorithm, kms_key_id):
+    default = {"SSEAlgorithm": algorithm}
+    if algorithm == "aws:kms" and kms_key_id:
+        default["KMSMasterKeyID"] = kms_key_id
+    return [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": algorithm == "aws:kms"}]
+
+
+def lifecycle_rule(noncurrent_days, abort_days):
+    return {
+        "ID": LIFECYCLE_RULE_ID,
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": int(noncurrent_days)},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": int(abort_days)},
+    }
+
+
+def merged_lifecycle(current_rules, rule):
+    """Our rule replaces the one with its ID; other rules are kept."""
+    return [r for r in current_rules or [] if r.get("ID") != rule["ID"]] + [rule]
+
+
+def _rule_equal(a, b):
+    def canon(r):
+        r = dict(r)
+        if "Filter" in r and r["Filter"] in ({}, {"Prefix": ""}):
+            r["Filter"] = {"Prefix": ""}
+        r.pop("Prefix", None)
+        return json.dumps(r, sort_keys=True)
+
+    return canon(a) == canon(b)
+
+
+def lifecycle_differs(current_rules, rule):
+    for r in current_rules or []:
+        if r.get("ID") == rule["ID"]:
+            return not _rule_equal(rule, r)
+    return True
+
+
+def managed_statements(bucket, mode):
+    arn = f"arn:aws:s3:::{bucket}"
+    statements = [
+        {
+            "Sid": TLS_SID,
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+    if mode == "website":
+        statements.append(
+            {
+                "Sid": PUBLIC_READ_SID,
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"{arn}/*",
+            }
+        )
+    return statements
+
+
+def merged_policy(current, statements, remove_sids=()):
+    """The bucket policy with our statements (by Sid) set, `remove_sids` dropped, every other statement kept."""
+    policy = dict(current or {})
+    ours = {s["Sid"] for s in statements} | set(remove_sids)
+    existing = policy.get("Statement") or []
+    if isinstance(existing, dict):
+        existing = [existing]
+    policy["Version"] = policy.get("Version", "2012-10-17")
+    policy["Statement"] = [s for s in existing if s.get("Sid") not in ours] + list(statements)
+    return policy
+
+
+def policy_equal(a, b):
+    def canon(policy):
+        statements = (policy or {}).get("Statement") or []
+        if isinstance(statements, dict):
+            statements = [statements]
+        return sorted(json.dumps(_canon_statement(s), sort_keys=True) for s in statements)
+
+    return canon(a) == canon(b)
+
+
+def _canon_statement(statement):
+    out = dict(statement)
+    for key in ("Action", "Resource"):
+        if isinstance(out.get(key), list) and len(out[key]) == 1:
+            out[key] = out[key][0]
+        elif isinstance(out.get(key), list):
+            out[key] = sorted(out[key])
+    return out
+
+
+def website_config(index_document, error_document):
+    return {"IndexDocument": {"Suffix": index_document}, "ErrorDocument": {"Key": error_document}}
+
+
+def logging_config(target_bucket, prefix):
+    if not target_bucket:
+        return {}
+    return {"LoggingEnabled": {"TargetBucket": target_bucket, "TargetPrefix": prefix}}
+
+
+# ---- API wrappers --------------------------------------------------------------------------------
+
+
+def _reader(description, default=None):
+    def wrap(func):
+        return S3FrontendErrorHandler.list_error_handler(description, default)(RETRY(func))
+
+    return wrap
+
+
+@_reader("head bucket", False)
+def bucket_exists(s3, bucket):
+    s3.head_bucket(Bucket=bucket)
+    return True
+
+
+@_reader("get public access block", {})
+def get_public_access_block(s3, bucket):
+    return s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+
+
+@_reader("get ownership controls")
+def get_ownership(s3, bucket):
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    return rules[0]["ObjectOwnership"] if rules else None
+
+
+@_reader("get bucket encryption", [])
+def get_encryption(s3, bucket):
+    return s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+
+
+@_reader("get bucket versioning")
+def get_versioning(s3, bucket):
+    return s3.get_bucket_versioning(Bucket=bucket).get("Status")
+
+
+@_reader("get bucket lifecycle", [])
+def get_lifecycle(s3, bucket):
+    return s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+
+
+@_reader("get bucket logging", {})
+def get_logging(s3, bucket):
+    resp = s3.get_bucket_logging(Bucket=bucket)
+    return {"LoggingEnabled": resp["LoggingEnabled"]} if resp.get("LoggingEnabled") else {}
+
+
+@_reader("get bucket website", {})
+def get_website(s3, bucket):
+    resp = s3.get_bucket_website(Bucket=bucket)
+    return {k: resp[k] for k in ("IndexDocument", "ErrorDocument") if k in resp}
+
+
+@_reader("get bucket policy")
+def get_policy(s3, bucket):
+    return json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+
+
+@_reader("get bucket tags", {})
+def get_tags(s3, bucket):
+    return boto3_tag_list_to_ansible_dict(s3.get_bucket_tagging(Bucket=bucket).get("TagSet", []))
+
+
+def _writer(description):
+    def wrap(func):
+        return S3FrontendErrorHandler.common_error_handler(description)(RETRY(func))
+
+    return wrap
+
+
+@_writer("create bucket")
+def create_bucket(s3, bucket, region):
+    kwargs = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
+    if region and region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**kwargs)
+    s3.get_waiter("bucket_exists").wait(Bucket=bucket)
+
+
+@_writer("put public access block")
+def put_public_access_block(s3, bucket, config):
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=config)
+
+
+@_writer("put ownership controls")
+def put_ownership(s3, bucket, ownership):
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]})
+
+
+@_writer("put bucket encryption")
+def put_encryption(s3, bucket, rules):
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": rules})
+
+
+@_writer("put bucket versioning")
+def put_versioning(s3, bucket, status):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
+
+
+@_writer("put bucket lifecycle")
+def put_lifecycle(s3, bucket, rules):
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+
+
+@_writer("put bucket logging")
+def put_logging(s3, bucket, config):
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus=config)
+
+
+@_writer("put bucket website")
+def put_website(s3, bucket, config):
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration=config)
+
+
+@_writer("delete bucket website")
+def delete_website(s3, bucket):
+    s3.delete_bucket_website(Bucket=bucket)
+
+
+@_writer("put bucket policy")
+def put_policy(s3, bucket, policy):
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+
+@_writer("delete bucket policy")
+def delete_policy(s3, bucket):
+    s3.delete_bucket_policy(Bucket=bucket)
+
+
+@_writer("put bucket tags")
+def put_tags(s3, bucket, tags):
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]})
+
+
+@_writer("delete bucket (set force=true, or frontend_s3_force_destroy, to delete its objects too)")
+def delete_bucket(s3, bucket, empty_first=False):
+    if not empty_first:
+        s3.delete_bucket(Bucket=bucket)
+        return
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket):
+        keys = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", [])]
+        keys += [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("DeleteMarkers", [])]
+        for start in range(0, len(keys), 1000):
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys[start : start + 1000], "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)

@@ -1,0 +1,275 @@
+"""Frontend edge (S3, CloudFront + OAC, security headers, WAF, ACM, Route 53) for dev, staging and prod.
+
+Each environment: --check on an empty account creates nothing, converge, assert the emulator's state,
+converge again (changed == 0), --check (changed == 0), tear down (nothing tagged left).
+Runs site.yml limited to the `frontend` tag (preflight always runs); the backend roles have their own tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from webstack_test import run_playbook, tagged_resources
+
+pytestmark = pytest.mark.integration
+
+DOMAIN = "illustra-demo.example.com"
+
+
+def site(env, check=False):
+    return run_playbook(
+        "playbooks/site.yml",
+        inventory=f"inventories/{env}",
+        tags="frontend",
+        check=check,
+        extra_vars={"webstack_confirm": env},
+    )
+
+
+def web_acls(scope):
+    region = "us-east-1"
+    return boto3.client("wafv2", region_name=region).list_web_acls(Scope=scope)["WebACLs"]
+
+
+def distributions():
+    return boto3.client("cloudfront").list_distributions()["DistributionList"].get("Items") or []
+
+
+def buckets():
+    return [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+
+
+def assert_private_bucket(s3, bucket):
+    pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert pab == {
+        k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    }
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}
+    ]
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert any("NoncurrentVersionExpiration" in r and r["Status"] == "Enabled" for r in lifecycle)
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.get_bucket_website(Bucket=bucket)
+
+
+def bucket_policy(s3, bucket):
+    statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    return {s["Sid"]: s for s in statements}
+
+
+def assert_dev(s3):
+    bucket = "illustra-dev-frontend"
+    pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    # The flagged exception: only the two flags that forbid a public policy are lifted.
+    assert pab == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
+    assert s3.get_bucket_website(Bucket=bucket)["IndexDocument"] == {"Suffix": "index.html"}
+    policy = bucket_policy(s3, bucket)
+    assert policy["PublicReadGetObject"]["Action"] == "s3:GetObject"
+    assert policy["PublicReadGetObject"]["Resource"] == f"arn:aws:s3:::{bucket}/*"
+    assert policy["DenyInsecureTransport"]["Effect"] == "Deny"
+    assert distributions() == []
+    assert web_acls("CLOUDFRONT") == [] and web_acls("REGIONAL") == []
+
+
+def assert_waf(env, expected_action):
+    acls = {scope: web_acls(scope) for scope in ("CLOUDFRONT", "REGIONAL")}
+    assert [a["Name"] for a in acls["CLOUDFRONT"]] == [f"illustra-{env}-cloudfront"]
+    assert [a["Name"] for a in acls["REGIONAL"]] == [f"illustra-{env}-regional"]
+    waf = boto3.client("wafv2", region_name="us-east-1")
+    acl = acls["CLOUDFRONT"][0]
+    full = waf.get_web_acl(Name=acl["Name"], Scope="CLOUDFRONT", Id=acl["Id"])["WebACL"]
+    assert full["DefaultAction"] == {"Allow": {}}
+    groups = [
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]
+        for r in full["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    ]
+    assert groups == [
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    ]
+    rate = [r for r in full["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert len(rate) == 1 and rate[0]["Action"] == {expected_action: {}}
+    return full["ARN"]
+
+
+def assert_distribution(env, s3, web_acl_arn):
+    bucket = f"illustra-{env}-frontend"
+    assert_private_bucket(s3, bucket)
+    cf = boto3.client("cloudfront")
+    [summary] = distributions()
+    tags = {t["Key"]: t["Value"] for t in cf.list_tags_for_resource(Resource=summary["ARN"])["Tags"]["Items"]}
+    assert tags["Name"] == f"illustra-{env}-frontend"
+    assert tags["ManagedBy"] == "illustra.webstack" and tags["Environment"] == env
+    config = cf.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
+    [origin] = [o for o in config["Origins"]["Items"] if o["Id"].startswith("s3-")]
+    assert origin["DomainName"] == f"{bucket}.s3.us-east-1.amazonaws.com"
+    oacs = cf.list_origin_access_controls()["OriginAccessControlList"]["Items"]
+    [oac] = [o for o in oacs if o["Id"] == origin["OriginAccessControlId"]]
+    assert oac["SigningBehavior"] == "always" and oac["OriginAccessControlOriginType"] == "s3"
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["Compress"] is True
+    assert config["HttpVersion"] == "http2and3" and config["IsIPV6Enabled"] is True
+    assert config["DefaultRootObject"] == "index.html"
+    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]["Items"]}
+    assert set(errors) == {403, 404}
+    assert all(e["ResponsePagePath"] == "/index.html" and e["ResponseCode"] == "200" for e in errors.values())
+    assert config["WebACLId"] == web_acl_arn
+    headers = cf.get_response_headers_policy(Id=behavior["ResponseHeadersPolicyId"])["ResponseHeadersPolicy"]
+    security = headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    assert "default-src 'self'" in security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    policy = bucket_policy(s3, bucket)
+    assert "PublicReadGetObject" not in policy
+    oac_statement = policy["AllowCloudFrontOACRead"]
+    assert oac_statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert oac_statement["Action"] == "s3:GetObject"
+    assert oac_statement["Condition"] == {"StringEquals": {"AWS:SourceArn": summary["ARN"]}}
+    assert policy["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    return summary, config
+
+
+def assert_prod_domain(summary, config):
+    acm = boto3.client("acm", region_name="us-east-1")
+    [cert] = acm.list_certificates(CertificateStatuses=["ISSUED"])["CertificateSummaryList"]
+    described = acm.describe_certificate(CertificateArn=cert["CertificateArn"])["Certificate"]
+    assert set(described["SubjectAlternativeNames"]) == {DOMAIN, f"*.{DOMAIN}"}
+    assert config["Aliases"]["Items"] == [DOMAIN, f"www.{DOMAIN}"]
+    viewer = config["ViewerCertificate"]
+    assert viewer["ACMCertificateArn"] == cert["CertificateArn"]
+    assert viewer["MinimumProtocolVersion"] == "TLSv1.2_2021" and viewer["SSLSupportMethod"] == "sni-only"
+    r53 = boto3.client("route53")
+    [zone] = r53.list_hosted_zones_by_name(DNSName=DOMAIN)["HostedZones"][:1]
+    assert zone["Name"] == f"{DOMAIN}."
+    records = {
+        (r["Name"], r["Type"]): r for r in r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    }
+    for name in (f"{DOMAIN}.", f"www.{DOMAIN}."):
+        for kind in ("A", "AAAA"):
+            alias = records[(name, kind)]["AliasTarget"]
+            assert alias["DNSName"].rstrip(".") == summary["DomainName"]
+            assert alias["HostedZoneId"] == "Z2FDTNDATAQYW2"
+    validation = described["DomainValidationOptions"][0]["ResourceRecord"]
+    assert records[(validation["Name"], "CNAME")]["ResourceRecords"] == [{"Value": validation["Value"]}]
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_frontend_edge(clean_emulator, env):
+    s3 = boto3.client("s3")
+
+    planned = site(env, check=True)
+    assert planned.rc == 0, planned.summary()
+    assert buckets() == [] and distributions() == [] and web_acls("CLOUDFRONT") == []
+
+    first = site(env)
+    assert first.rc == 0, first.summary()
+    assert first.changed > 0
+    if env == "dev":
+        assert_dev(s3)
+    else:
+        web_acl_arn = assert_waf(env, "Block")
+        summary, config = assert_distribution(env, s3, web_acl_arn)
+        if env == "prod":
+            assert_prod_domain(summary, config)
+        else:
+            assert config["ViewerCertificate"]["CloudFrontDefaultCertificate"] is True
+            assert config["Aliases"]["Quantity"] == 0
+
+    again = site(env)
+    assert again.rc == 0, again.summary()
+    assert again.changed == 0, again.changed_tasks()
+
+    check = site(env, check=True)
+    assert check.rc == 0, check.summary()
+    assert check.changed == 0, check.changed_tasks()
+
+    down = run_playbook(
+        "playbooks/teardown_frontend.yml", inventory=f"inventories/{env}", extra_vars={"webstack_teardown_confirm": env}
+    )
+    assert down.rc == 0, down.summary()
+    assert tagged_resources(environment=env) == []
+    assert buckets() == [] and distributions() == []
+    assert web_acls("CLOUDFRONT") == [] and web_acls("REGIONAL") == []
+    assert boto3.client("route53").list_hosted_zones()["HostedZones"] == []
+    assert boto3.client("acm", region_name="us-east-1").list_certificates()["CertificateSummaryList"] == []
+
+
+ASSOCIATE_PLAY = """
+- name: Associate the regional web ACL with an ALB
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Build the regional web ACL
+      ansible.builtin.include_role:
+        name: illustra.webstack.waf
+      vars:
+        waf_cloudfront_enabled: false
+        waf_regional_enabled: true
+    - name: Associate it with the ALB
+      ansible.builtin.include_role:
+        name: illustra.webstack.waf
+        tasks_from: associate
+      vars:
+        waf_association_resource_arn: "{{ alb_arn }}"
+        waf_association_state: "{{ association_state }}"
+"""
+
+
+def _alb():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate("ab")
+    ]
+    elb = boto3.client("elbv2", region_name="us-east-1")
+    return elb.create_load_balancer(Name="edge-test", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+
+
+def test_regional_acl_association_is_idempotent(clean_emulator, tmp_path):
+    alb_arn = _alb()
+    play = tmp_path / "associate.yml"
+    play.write_text(ASSOCIATE_PLAY)
+
+    def run(state, check=False):
+        return run_playbook(
+            str(play),
+            inventory="inventories/staging",
+            check=check,
+            extra_vars={"alb_arn": alb_arn, "association_state": state},
+        )
+
+    waf = boto3.client("wafv2", region_name="us-east-1")
+    first = run("present")
+    assert first.rc == 0, first.summary()
+    assert "illustra.webstack.waf : Associate the regional web ACL with the resource" in first.changed_tasks()
+    [acl] = web_acls("REGIONAL")
+    assert waf.get_web_acl_for_resource(ResourceArn=alb_arn)["WebACL"]["ARN"] == acl["ARN"]
+    again = run("present")
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    planned = run("absent", check=True)
+    assert planned.rc == 0 and planned.changed == 1, planned.summary()
+    assert waf.get_web_acl_for_resource(ResourceArn=alb_arn)["WebACL"]["ARN"] == acl["ARN"]
+    removed = run("absent")
+    assert removed.rc == 0 and removed.changed == 1, removed.summary()
+    assert "WebACL" not in waf.get_web_acl_for_resource(ResourceArn=alb_arn)

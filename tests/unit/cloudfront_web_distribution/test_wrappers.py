@@ -1,0 +1,72 @@
+"""cloudfront_web_distribution API wrappers with botocore's Stubber."""
+
+import boto3
+import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.illustra.webstack.plugins.module_utils import _cloudfront as cf
+from botocore.stub import Stubber
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
+
+
+@pytest.fixture
+def client():
+    c = boto3.client("cloudfront", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(c) as stub:
+        yield c, stub
+
+
+def test_create_oac_request_shape_and_retry(client):
+    c, stub = client
+    config = cf.oac_config("n-oac")
+    stub.add_client_error("create_origin_access_control", "Throttling", http_status_code=400)
+    stub.add_response(
+        "create_origin_access_control",
+        {"OriginAccessControl": {"Id": "O1", "OriginAccessControlConfig": config}, "ETag": "e"},
+        {"OriginAccessControlConfig": config},
+    )
+    assert cf.create_oac(c, config)["Id"] == "O1"
+    stub.assert_no_pending_responses()
+
+
+def test_missing_headers_policy_reads_as_none(client):
+    c, stub = client
+    stub.add_client_error("get_response_headers_policy", "NoSuchResponseHeadersPolicy", http_status_code=404)
+    assert cf.get_response_headers_policy(c, "x") == (None, None)
+
+
+def test_create_distribution_with_tags_shape(client):
+    c, stub = client
+    stub.add_client_error("create_distribution_with_tags", "InvalidViewerCertificate", http_status_code=400)
+    with pytest.raises(AnsibleAWSError, match="create distribution"):
+        cf.create_distribution(
+            c,
+            {
+                "CallerReference": "r",
+                "Comment": "c",
+                "Enabled": True,
+                "Origins": {"Quantity": 0, "Items": []},
+                "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
+            },
+            {},
+        )
+
+
+def test_update_passes_if_match(client):
+    c, stub = client
+    config = {
+        "CallerReference": "r",
+        "Comment": "c",
+        "Enabled": False,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "b.s3.amazonaws.com"}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
+    }
+    stub.add_client_error("update_distribution", "Throttling", http_status_code=400)
+    stub.add_client_error("update_distribution", "IllegalUpdate", http_status_code=400)
+    with pytest.raises(AnsibleAWSError, match="update distribution"):
+        cf.update_distribution(c, "D1", config, "etag")
+    stub.assert_no_pending_responses()

@@ -1,0 +1,82 @@
+"""s3_frontend_bucket: the desired settings per mode and the plan of what differs."""
+
+import pytest
+from ansible_collections.illustra.webstack.plugins.module_utils import _s3_frontend as s3f
+from ansible_collections.illustra.webstack.plugins.modules import s3_frontend_bucket as mod
+
+
+def params(**over):
+    p = {
+        "name": "b",
+        "mode": "private",
+        "encryption": "AES256",
+        "kms_key_id": None,
+        "versioning": True,
+        "noncurrent_version_days": 30,
+        "abort_multipart_days": 7,
+        "logging_bucket": None,
+        "logging_prefix": "",
+        "index_document": "index.html",
+        "error_document": "index.html",
+        "tags": {"Project": "p"},
+        "purge_tags": True,
+    }
+    p.update(over)
+    return p
+
+
+@pytest.mark.parametrize(("mode", "lifted"), [("private", False), ("website", True)])
+def test_public_access_block(mode, lifted):
+    pab = s3f.public_access_block(mode)
+    assert pab["BlockPublicAcls"] and pab["IgnorePublicAcls"]
+    assert pab["BlockPublicPolicy"] is not lifted and pab["RestrictPublicBuckets"] is not lifted
+
+
+def test_website_statement_is_get_object_only():
+    statements = {s["Sid"]: s for s in s3f.managed_statements("b", "website")}
+    assert statements["PublicReadGetObject"]["Action"] == "s3:GetObject"
+    assert statements["PublicReadGetObject"]["Resource"] == "arn:aws:s3:::b/*"
+    assert "PublicReadGetObject" not in {s["Sid"] for s in s3f.managed_statements("b", "private")}
+
+
+def test_converged_bucket_plans_nothing_and_keeps_foreign_statements():
+    foreign = {"Sid": "AllowCloudFrontOACRead", "Effect": "Allow"}
+    p = params()
+    current = mod.desired_state(p, {"policy": {"Version": "2012-10-17", "Statement": [foreign]}})
+    assert foreign in current["policy"]["Statement"]
+    current["versioning"] = "Enabled"
+    assert mod.plan(p, current, mod.desired_state(p, current)) == []
+
+
+def test_plan_detects_each_drift():
+    p = params()
+    current = mod.desired_state(p, {})
+    current.update(
+        public_access_block=s3f.public_access_block("website"),
+        versioning=None,
+        lifecycle=[],
+        tags={"Project": "old"},
+    )
+    changes = mod.plan(p, current, mod.desired_state(p, current))
+    assert set(changes) == {"public_access_block", "versioning", "lifecycle", "tags"}
+
+
+def test_switching_to_private_removes_public_read():
+    website = mod.desired_state(params(mode="website"), {})
+    private = mod.desired_state(params(), website)
+    assert "PublicReadGetObject" not in {s["Sid"] for s in private["policy"]["Statement"]}
+    assert private["website"] == {}
+
+
+@pytest.mark.parametrize(
+    ("current", "differs"),
+    [
+        ([], True),
+        ([s3f.lifecycle_rule(30, 7)], False),
+        ([dict(s3f.lifecycle_rule(30, 7), Filter={})], False),
+        ([s3f.lifecycle_rule(90, 7)], True),
+        ([{"ID": "other", "Status": "Enabled"}, s3f.lifecycle_rule(30, 7)], False),
+    ],
+)
+def test_lifecycle_differs(current, differs):
+    assert s3f.lifecycle_differs(current, s3f.lifecycle_rule(30, 7)) is differs

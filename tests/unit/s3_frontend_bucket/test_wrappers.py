@@ -1,0 +1,55 @@
+"""s3_frontend_bucket API wrappers with botocore's Stubber."""
+
+import boto3
+import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.illustra.webstack.plugins.module_utils import _s3_frontend as s3f
+from botocore.stub import Stubber
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
+
+
+@pytest.fixture
+def client():
+    c = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(c) as stub:
+        yield c, stub
+
+
+@pytest.mark.parametrize(
+    ("method", "func", "code", "default"),
+    [
+        ("get_public_access_block", s3f.get_public_access_block, "NoSuchPublicAccessBlockConfiguration", {}),
+        ("get_bucket_encryption", s3f.get_encryption, "ServerSideEncryptionConfigurationNotFoundError", []),
+        ("get_bucket_lifecycle_configuration", s3f.get_lifecycle, "NoSuchLifecycleConfiguration", []),
+        ("get_bucket_policy", s3f.get_policy, "NoSuchBucketPolicy", None),
+        ("get_bucket_tagging", s3f.get_tags, "NoSuchTagSet", {}),
+    ],
+)
+def test_missing_settings_read_as_empty(client, method, func, code, default):
+    c, stub = client
+    stub.add_client_error(method, code, http_status_code=404)
+    assert func(c, "b") == default
+
+
+def test_put_policy_retries_throttling_and_surfaces_denied(client):
+    c, stub = client
+    stub.add_client_error("put_bucket_policy", "SlowDown", http_status_code=503)
+    stub.add_response("put_bucket_policy", {}, {"Bucket": "b", "Policy": '{"Statement": []}'})
+    s3f.put_policy(c, "b", {"Statement": []})
+    stub.add_client_error("put_bucket_policy", "AccessDenied", http_status_code=403)
+    with pytest.raises(AnsibleAWSError, match="put bucket policy"):
+        s3f.put_policy(c, "b", {"Statement": []})
+    stub.assert_no_pending_responses()
+
+
+def test_public_access_block_request_shape(client):
+    c, stub = client
+    config = s3f.public_access_block("private")
+    stub.add_response("put_public_access_block", {}, {"Bucket": "b", "PublicAccessBlockConfiguration": config})
+    s3f.put_public_access_block(c, "b", config)
+    stub.assert_no_pending_responses()

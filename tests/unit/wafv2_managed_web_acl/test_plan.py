@@ -1,0 +1,58 @@
+"""wafv2_managed_web_acl: rules built per mode, and comparison of only the managed fields."""
+
+import copy
+
+import pytest
+from ansible_collections.illustra.webstack.plugins.module_utils import _wafv2 as waf
+
+GROUPS = waf.DEFAULT_MANAGED_RULE_GROUPS
+
+
+@pytest.mark.parametrize(("mode", "override", "action"), [("block", "None", "Block"), ("count", "Count", "Count")])
+def test_rules_per_mode(mode, override, action):
+    rules = waf.build_rules("m", mode, GROUPS, 2000)
+    assert [r["Priority"] for r in rules] == [0, 1, 2, 3, 4]
+    assert all(list(r["OverrideAction"]) == [override] for r in rules[:4])
+    assert rules[4]["Action"] == {action: {}}
+    assert rules[4]["Statement"]["RateBasedStatement"] == {"Limit": 2000, "AggregateKeyType": "IP"}
+
+
+def test_no_rate_rule_when_zero():
+    assert len(waf.build_rules("m", "block", GROUPS, 0)) == 4
+
+
+def test_aws_defaults_do_not_count_as_a_difference():
+    desired = waf.build_acl("n", "d", metric_prefix="m", mode="block", managed_rule_groups=GROUPS, rate_limit=2000)
+    current = copy.deepcopy(desired)
+    current["Rules"][4]["Statement"]["RateBasedStatement"]["EvaluationWindowSec"] = 300
+    current["Rules"][0]["Action"] = None
+    current["Rules"].reverse()
+    assert not waf.acl_differs(desired, current)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda a: a["Rules"][4]["Statement"]["RateBasedStatement"].update(Limit=100),
+        lambda a: a["Rules"][0].update(OverrideAction={"Count": {}}),
+        lambda a: a["Rules"].pop(),
+        lambda a: a.update(DefaultAction={"Block": {}}),
+        lambda a: a.update(Description="other"),
+    ],
+)
+def test_managed_changes_are_detected(mutate):
+    desired = waf.build_acl("n", "d", metric_prefix="m", mode="block", managed_rule_groups=GROUPS, rate_limit=2000)
+    current = copy.deepcopy(desired)
+    mutate(current)
+    assert waf.acl_differs(desired, current)
+
+
+def test_summary_lists_rule_actions():
+    acl = dict(
+        waf.build_acl("n", "d", metric_prefix="m", mode="count", managed_rule_groups=GROUPS, rate_limit=2000),
+        ARN="arn",
+        Id="i",
+    )
+    summary = waf.summary(acl, {"A": "b"})
+    assert summary["arn"] == "arn" and summary["default_action"] == ["Allow"]
+    assert summary["rules"][4] == {"name": "rate-limit-per-ip", "priority": 4, "action": ["Count"]}
