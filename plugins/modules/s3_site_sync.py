@@ -1,0 +1,399 @@
+#!/usr/bin/python
+
+# Copyright: illustra.webstack developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+DOCUMENTATION = r"""
+module: s3_site_sync
+short_description: Sync a static website build to S3 by content, fast and safely
+version_added: 0.1.0
+description:
+  - Uploads a website build directory (for example the output of C(npm run build)) to an S3 bucket.
+  - Compares content, not timestamps. The MD5 of every local file is compared with the ETag from one
+    paginated C(ListObjectsV2) listing (for multipart objects, the multipart ETag computed with the
+    module's part size), so a fresh build that rewrote every mtime uploads only the files that differ.
+  - Uploads in parallel threads; files at or above the multipart threshold go through boto3's transfer
+    manager (multipart). Assets are uploaded before HTML, stale keys are deleted last.
+  - Sets C(Content-Type) for every common web type and C(Cache-Control) by glob rules, with safe
+    defaults (HTML C(no-cache); hashed assets C(public, max-age=31536000, immutable)).
+  - Never deletes keys matched by O(exclude) or under the reserved prefix C(.webstack/) (release
+    manifests), and refuses to delete more than O(max_delete) keys unless O(force_delete=true).
+  - Metadata changes alone (a new cache rule for an unchanged file) are applied with O(force=true).
+author:
+  - illustra.webstack developers (!UNKNOWN)
+options:
+  bucket:
+    description: Name of the S3 bucket.
+    type: str
+    required: true
+  src:
+    description: The local build directory to upload.
+    type: path
+    required: true
+  delete:
+    description: Delete keys in the bucket that are not in O(src) (after all uploads).
+    type: bool
+    default: true
+  max_delete:
+    description: The most keys one run may delete; more fails the task before anything changes.
+    type: int
+    default: 100
+  force_delete:
+    description: Delete stale keys even when there are more than O(max_delete).
+    type: bool
+    default: false
+  force:
+    description: Upload every file even when its content is unchanged (to apply new headers).
+    type: bool
+    default: false
+  exclude:
+    description:
+      - Glob patterns of keys that are neither uploaded nor deleted.
+      - Keys under C(.webstack/) are always excluded.
+    type: list
+    elements: str
+    default: []
+  cache_rules:
+    description:
+      - Cache-Control rules, first match wins, checked before the built-in ones.
+      - Built-in rules, in order, C(*.html), C(service-worker.js), C(sw.js) are C(no-cache);
+        C(static/*) and C(assets/*) are C(public, max-age=31536000, immutable).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      pattern:
+        description: A glob matched against the key and against its file name.
+        type: str
+        required: true
+      cache_control:
+        description: The Cache-Control header of matching keys.
+        type: str
+        required: true
+  hashed_immutable:
+    description: Files whose name carries a content hash (C(main.3f2a1b9c.js)) get the immutable policy.
+    type: bool
+    default: true
+  default_cache_control:
+    description: Cache-Control of keys that match no rule.
+    type: str
+    default: public, max-age=300, must-revalidate
+  precompressed:
+    description:
+      - Serve pre-compressed siblings. With V(br), C(app.js.br) is uploaded under the key C(app.js)
+        with C(Content-Encoding=br) (and V(gzip) likewise with C(.gz)); the siblings are not uploaded.
+      - Every modern browser accepts Brotli over HTTPS; keep V(none) if clients without it matter.
+    type: str
+    choices: [none, br, gzip]
+    default: none
+  workers:
+    description: Parallel upload threads.
+    type: int
+    default: 16
+  multipart_chunk_size_mb:
+    description: Files of at least this size (MiB) are uploaded in parts of this size.
+    type: int
+    default: 8
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would be uploaded and deleted; changes nothing. A missing bucket is reported as empty.
+  diff_mode:
+    support: full
+    description: The ETags of the changed keys before and after.
+"""
+
+EXAMPLES = r"""
+- name: Upload the React build
+  illustra.webstack.s3_site_sync:
+    bucket: illustra-prod-frontend
+    src: "{{ playbook_dir }}/../frontend/build"
+    exclude: ["downloads/*"]
+    cache_rules:
+      - pattern: "manifest.json"
+        cache_control: "public, max-age=60"
+  register: site_sync
+
+- name: Invalidate only what changed
+  illustra.webstack.cloudfront_invalidate:
+    distribution_id: E123EXAMPLE
+    keys: "{{ site_sync.site_sync.changed_keys }}"
+"""
+
+RETURN = r"""
+site_sync:
+  description: What the sync did (or would do in check mode).
+  returned: always
+  type: dict
+  contains:
+    bucket:
+      description: The bucket.
+      type: str
+      sample: illustra-prod-frontend
+    files:
+      description: Number of files in the build (after excludes).
+      type: int
+      sample: 42
+    uploaded:
+      description: Keys uploaded, in upload order (assets before HTML).
+      type: list
+      elements: str
+      sample: ["static/js/main.3f2a1b9c.js", "index.html"]
+    created:
+      description: Uploaded keys that were not in the bucket.
+      type: list
+      elements: str
+      sample: ["static/js/main.3f2a1b9c.js"]
+    updated:
+      description: Uploaded keys whose content differed.
+      type: list
+      elements: str
+      sample: ["index.html"]
+    deleted:
+      description: Stale keys deleted.
+      type: list
+      elements: str
+      sample: ["static/js/main.0a1b2c3d.js"]
+    changed_keys:
+      description: Uploaded and deleted keys together (the input of an invalidation).
+      type: list
+      elements: str
+      sample: ["index.html", "static/js/main.0a1b2c3d.js", "static/js/main.3f2a1b9c.js"]
+    unchanged:
+      description: Number of files whose content was already in the bucket.
+      type: int
+      sample: 40
+    uploaded_bytes:
+      description: Bytes uploaded.
+      type: int
+      sample: 120345
+"""
+
+import base64
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    import botocore
+    from boto3.s3.transfer import TransferConfig
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import PlanError
+from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import md5_etag
+from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import object_headers
+from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import plan_sync
+from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import scan_tree
+
+S3_RETRY = AWSRetry.jittered_backoff(
+    retries=8, delay=1, max_delay=20, catch_extra_error_codes=["SlowDown", "RequestTimeout", "InternalError"]
+)
+
+
+class S3SiteErrorHandler(AWSErrorHandler):
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NoSuchBucket")
+
+
+# --- API wrappers -----------------------------------------------------------------------------
+
+
+@S3SiteErrorHandler.list_error_handler("list the bucket's objects", default_value=None)
+@S3_RETRY
+def list_etags(client, bucket):
+    """{key: etag} of every object (one paginated ListObjectsV2); None when the bucket does not exist."""
+    etags = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            etags[obj["Key"]] = obj["ETag"]
+    return etags
+
+
+@S3SiteErrorHandler.common_error_handler("upload an object")
+@S3_RETRY
+def put_object(client, bucket, key, body, headers):
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()  # nosec - integrity check S3 requires
+    return client.put_object(Bucket=bucket, Key=key, Body=body, ContentMD5=md5, **headers)
+
+
+@S3SiteErrorHandler.common_error_handler("upload a multipart object")
+@S3_RETRY
+def upload_multipart(client, bucket, key, path, headers, *, chunk_size):
+    config = TransferConfig(multipart_threshold=chunk_size, multipart_chunksize=chunk_size, use_threads=False)
+    client.upload_file(path, bucket, key, ExtraArgs=headers, Config=config)
+
+
+@S3SiteErrorHandler.common_error_handler("delete objects")
+@S3_RETRY
+def delete_objects(client, bucket, keys):
+    """Delete keys in batches of 1000; raises on any per-key error."""
+    for start in range(0, len(keys), 1000):
+        batch = keys[start : start + 1000]
+        response = client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+        errors = response.get("Errors") or []
+        if errors:
+            first = errors[0]
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": first.get("Code", "DeleteFailed"), "Message": first.get("Message", "")}},
+                "DeleteObjects",
+            )
+
+
+# --- local state ------------------------------------------------------------------------------
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def local_etags(sources, chunk_size, pool):
+    """{key: (etag, size)} of the build, hashed in the thread pool (hashlib releases the GIL)."""
+
+    def one(item):
+        key, path = item
+        data = _read(path)
+        return key, (md5_etag(data, chunk_size, chunk_size), len(data))
+
+    return dict(pool.map(one, sorted(sources.items())))
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main():
+    argument_spec = dict(
+        bucket=dict(type="str", required=True),
+        src=dict(type="path", required=True),
+        delete=dict(type="bool", default=True),
+        max_delete=dict(type="int", default=100),
+        force_delete=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
+        exclude=dict(type="list", elements="str", default=[]),
+        cache_rules=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(pattern=dict(type="str", required=True), cache_control=dict(type="str", required=True)),
+        ),
+        hashed_immutable=dict(type="bool", default=True),
+        default_cache_control=dict(type="str", default="public, max-age=300, must-revalidate"),
+        precompressed=dict(type="str", choices=["none", "br", "gzip"], default="none"),
+        workers=dict(type="int", default=16),
+        multipart_chunk_size_mb=dict(type="int", default=8),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    if not os.path.isdir(p["src"]):
+        module.fail_json(msg="src={} is not a directory; point it at the website build output".format(p["src"]))
+    if p["workers"] < 1 or p["multipart_chunk_size_mb"] < 5 or p["max_delete"] < 0:
+        module.fail_json(msg="workers must be >= 1, multipart_chunk_size_mb >= 5 (S3's minimum part), max_delete >= 0")
+    chunk_size = p["multipart_chunk_size_mb"] * 1024 * 1024
+    precompressed = None if p["precompressed"] == "none" else p["precompressed"]
+
+    sources, encodings = scan_tree(p["src"], p["exclude"], precompressed)
+    client = module.client("s3", config=botocore.config.Config(max_pool_connections=max(10, p["workers"] + 2)))
+
+    with ThreadPoolExecutor(max_workers=p["workers"]) as pool:
+        local = local_etags(sources, chunk_size, pool)
+        try:
+            remote = list_etags(client, p["bucket"])
+        except AnsibleAWSError as e:
+            module.fail_json_aws_error(e)
+        if remote is None:
+            if not module.check_mode:
+                module.fail_json(
+                    msg="bucket {} does not exist; create it first (role illustra.webstack.frontend_s3) "
+                    "or set frontend_s3_bucket_name to the right bucket".format(p["bucket"])
+                )
+            module.warn("bucket {} does not exist yet; reporting every file as a new upload".format(p["bucket"]))
+            remote = {}
+        try:
+            plan = plan_sync(
+                {k: v[0] for k, v in local.items()},
+                remote,
+                excludes=p["exclude"],
+                delete=p["delete"],
+                max_delete=p["max_delete"],
+                force_delete=p["force_delete"],
+                force_upload=p["force"],
+            )
+        except PlanError as e:
+            module.fail_json(msg=str(e))
+
+        uploaded_bytes = sum(local[k][1] for k in plan["upload"])
+        if not module.check_mode:
+            _apply(
+                module,
+                client,
+                pool,
+                plan,
+                dict(sources=sources, encodings=encodings, local=local, chunk_size=chunk_size),
+            )
+
+    changed_keys = sorted(set(plan["upload"]) | set(plan["delete"]))
+    result = dict(
+        changed=bool(changed_keys),
+        site_sync=dict(
+            bucket=p["bucket"],
+            files=len(local),
+            uploaded=plan["upload"],
+            created=plan["create"],
+            updated=plan["update"],
+            deleted=plan["delete"],
+            changed_keys=changed_keys,
+            unchanged=plan["unchanged"],
+            uploaded_bytes=uploaded_bytes,
+        ),
+    )
+    if module._diff:
+        result["diff"] = dict(
+            before={k: remote[k] for k in changed_keys if k in remote},
+            after={k: local[k][0] for k in plan["upload"]},
+        )
+    module.exit_json(**result)
+
+
+def _apply(module, client, pool, plan, build):
+    """Upload assets, then HTML, then delete stale keys. `build` holds sources, encodings, local, chunk_size."""
+    sources, encodings, local, chunk_size = build["sources"], build["encodings"], build["local"], build["chunk_size"]
+
+    def upload(key):
+        headers = object_headers(
+            key,
+            encodings.get(key),
+            module.params["cache_rules"],
+            module.params["hashed_immutable"],
+            module.params["default_cache_control"],
+        )
+        if local[key][1] >= chunk_size:
+            upload_multipart(client, module.params["bucket"], key, sources[key], headers, chunk_size=chunk_size)
+        else:
+            put_object(client, module.params["bucket"], key, _read(sources[key]), headers)
+
+    assets = [k for k in plan["upload"] if not k.lower().endswith((".html", ".htm"))]
+    pages = [k for k in plan["upload"] if k.lower().endswith((".html", ".htm"))]
+    try:
+        for batch in (assets, pages):  # every asset is in place before any HTML that references it
+            list(pool.map(upload, batch))
+        if plan["delete"]:
+            delete_objects(client, module.params["bucket"], plan["delete"])
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
