@@ -1,0 +1,306 @@
+"""Observability, cost control and validation against the emulator (and real local HTTP servers).
+
+The cloudwatch role converges on the emulator (alarms with their thresholds, SNS topic and e-mail
+subscriptions, log retention, dashboard, budget with 80/100/120% ACTUAL + 100% FORECASTED), is
+idempotent, changes nothing under --check (also on an empty account), follows changes (budget limit
+and subscribers), and tears down to nothing. stack_audit finds insecure resources; validate.yml passes
+a good deploy and fails a broken one (missing header, wrong status, over budget in strict mode),
+running the rollback hook.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from webstack_test import run_playbook, tagged_resources
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_health_check import nginx, tls_cert  # noqa: F401 (fixtures: real local nginx with TLS)
+
+pytestmark = pytest.mark.integration
+
+ASG = "illustra-prod-app"
+ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/illustra-prod/50dc6c495c0c9188"
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/illustra-prod-app/73e2d6bc24d8a067"
+OUTPUTS = {"asg__output": {"name": ASG}, "alb__output": {"load_balancer_arn": ALB_ARN, "target_group_arn": TG_ARN}}
+
+ROLE_PLAY = [
+    {
+        "name": "Converge the environment's monitoring",
+        "hosts": "localhost",
+        "gather_facts": False,
+        "tasks": [
+            {
+                "name": "Run the cloudwatch role",
+                "ansible.builtin.include_role": {"name": "illustra.webstack.cloudwatch"},
+            }
+        ],
+    }
+]
+
+
+def _play(tmp_path: Path, name: str, play: list) -> str:
+    path = tmp_path / f"{name}.yml"
+    path.write_text(json.dumps(play))
+    return str(path)
+
+
+def _account() -> str:
+    return boto3.client("sts").get_caller_identity()["Account"]
+
+
+def _budget_notifications(name: str) -> dict:
+    budgets = boto3.client("budgets", region_name="us-east-1")
+    out = {}
+    for n in budgets.describe_notifications_for_budget(AccountId=_account(), BudgetName=name)["Notifications"]:
+        subs = budgets.describe_subscribers_for_notification(AccountId=_account(), BudgetName=name, Notification=n)
+        out[(n["NotificationType"], n["Threshold"])] = sorted(
+            (s["SubscriptionType"], s["Address"]) for s in subs["Subscribers"]
+        )
+    return out
+
+
+def test_cloudwatch_role_converges_idempotent_check_and_teardown(clean_emulator, tmp_path):
+    play = _play(tmp_path, "cw", ROLE_PLAY)
+
+    # --check on an empty account: reports what it would do, creates nothing.
+    run = run_playbook(play, "inventories/prod", extra_vars=OUTPUTS, check=True)
+    assert run.rc == 0, run.summary()
+    assert tagged_resources("illustra", "prod") == []
+    assert boto3.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+    run = run_playbook(play, "inventories/prod", extra_vars=OUTPUTS)
+    assert run.rc == 0, run.summary()
+    assert run.changed > 0
+
+    cw = boto3.client("cloudwatch")
+    alarms = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix="illustra-prod-")["MetricAlarms"]}
+    assert sorted(alarms) == [
+        "illustra-prod-alb-elb-5xx",
+        "illustra-prod-alb-target-5xx",
+        "illustra-prod-alb-target-response-time",
+        "illustra-prod-alb-unhealthy-targets",
+        "illustra-prod-asg-cpu-high",
+        "illustra-prod-asg-status-check-failed",
+        "illustra-prod-estimated-charges",
+    ]
+    topic_arn = f"arn:aws:sns:us-east-1:{_account()}:illustra-prod-alerts"
+    cpu = alarms["illustra-prod-asg-cpu-high"]
+    assert (cpu["Threshold"], cpu["ComparisonOperator"], cpu["EvaluationPeriods"]) == (80.0, "GreaterThanThreshold", 2)
+    assert cpu["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": ASG}]
+    assert cpu["AlarmActions"] == [topic_arn]
+    assert alarms["illustra-prod-alb-target-response-time"]["Threshold"] == 0.5  # prod inventory value
+    assert alarms["illustra-prod-alb-target-5xx"]["Dimensions"] == [
+        {"Name": "LoadBalancer", "Value": "app/illustra-prod/50dc6c495c0c9188"}
+    ]
+    billing = alarms["illustra-prod-estimated-charges"]
+    assert (billing["Namespace"], billing["MetricName"], billing["Threshold"]) == (
+        "AWS/Billing",
+        "EstimatedCharges",
+        200.0,
+    )
+
+    subs = boto3.client("sns").list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    assert sorted((s["Protocol"], s["Endpoint"]) for s in subs) == [
+        ("email", "oncall@example.com"),
+        ("email", "ops@example.com"),
+    ]
+    groups = boto3.client("logs").describe_log_groups(logGroupNamePrefix="/illustra/prod/")["logGroups"]
+    assert {g["logGroupName"]: g["retentionInDays"] for g in groups} == {
+        "/illustra/prod/app": 90,
+        "/illustra/prod/nginx": 90,
+    }
+    body = json.loads(cw.get_dashboard(DashboardName="illustra-prod")["DashboardBody"])
+    assert {w["properties"]["title"] for w in body["widgets"]} >= {"Backend CPU (ASG)", "ALB requests and errors"}
+
+    budget = boto3.client("budgets").describe_budget(AccountId=_account(), BudgetName="illustra-prod-monthly")["Budget"]
+    assert (float(budget["BudgetLimit"]["Amount"]), budget["TimeUnit"], budget["BudgetType"]) == (
+        200.0,
+        "MONTHLY",
+        "COST",
+    )
+    everyone = [("EMAIL", "oncall@example.com"), ("EMAIL", "ops@example.com"), ("SNS", topic_arn)]
+    assert _budget_notifications("illustra-prod-monthly") == {
+        ("ACTUAL", 80.0): everyone,
+        ("ACTUAL", 100.0): everyone,
+        ("ACTUAL", 120.0): everyone,
+        ("FORECASTED", 100.0): everyone,
+    }
+
+    # Idempotent, and --check on the converged account changes nothing.
+    again = run_playbook(play, "inventories/prod", extra_vars=OUTPUTS)
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    check = run_playbook(play, "inventories/prod", extra_vars=OUTPUTS, check=True, diff=True)
+    assert check.rc == 0 and check.changed == 0, check.changed_tasks()
+
+    # Changes are followed: a new limit, one e-mail fewer, no ALB any more (its alarms are purged).
+    changed = dict(OUTPUTS, webstack_budget_usd=250, webstack_alert_emails=["ops@example.com"], alb__output=None)
+    run = run_playbook(play, "inventories/prod", extra_vars=changed, diff=True)
+    assert run.rc == 0, run.summary()
+    budget = boto3.client("budgets").describe_budget(AccountId=_account(), BudgetName="illustra-prod-monthly")["Budget"]
+    assert float(budget["BudgetLimit"]["Amount"]) == 250.0
+    assert _budget_notifications("illustra-prod-monthly")[("ACTUAL", 120.0)] == [
+        ("EMAIL", "ops@example.com"),
+        ("SNS", topic_arn),
+    ]
+    names = sorted(a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix="illustra-prod-")["MetricAlarms"])
+    assert names == [
+        "illustra-prod-asg-cpu-high",
+        "illustra-prod-asg-status-check-failed",
+        "illustra-prod-estimated-charges",
+    ]
+    assert run_playbook(play, "inventories/prod", extra_vars=changed).changed == 0
+
+    # Teardown leaves nothing behind.
+    down = run_playbook(play, "inventories/prod", extra_vars={"cloudwatch_state": "absent"})
+    assert down.rc == 0, down.summary()
+    assert tagged_resources("illustra", "prod") == []
+    assert cw.describe_alarms()["MetricAlarms"] == []
+    assert cw.list_dashboards()["DashboardEntries"] == []
+    assert boto3.client("budgets").describe_budgets(AccountId=_account()).get("Budgets", []) == []
+    assert run_playbook(play, "inventories/prod", extra_vars={"cloudwatch_state": "absent"}).changed == 0
+
+
+def test_stack_audit_finds_insecure_resources(clean_emulator, tmp_path):
+    tags = [{"Key": "Project", "Value": "illustra"}, {"Key": "Environment", "Value": "staging"}]
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    sg = ec2.create_security_group(
+        GroupName="open",
+        Description="bad",
+        VpcId=vpc,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    good = ec2.create_security_group(
+        GroupName="web",
+        Description="ok",
+        VpcId=vpc,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=good,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="illustra-staging-site")
+    s3.put_bucket_tagging(Bucket="illustra-staging-site", Tagging={"TagSet": tags})
+    boto3.client("logs").create_log_group(
+        logGroupName="/illustra/staging/app", tags={"Project": "illustra", "Environment": "staging"}
+    )
+
+    task = {
+        "project": "illustra",
+        "environment": "staging",
+        "website_mode": "cloudfront",
+        "waf_mode": "block",
+        "alarm_prefix": "illustra-staging-",
+        "budget_name": "illustra-staging-monthly",
+    }
+    play = [
+        {
+            "name": "Audit",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "module_defaults": {"group/illustra.webstack.aws": {"region": "us-east-1"}},
+            "tasks": [
+                {"name": "Audit warning", "illustra.webstack.stack_audit": dict(task, policy_level="warning")},
+                {"name": "Audit strict", "illustra.webstack.stack_audit": dict(task, policy_level="strict")},
+            ],
+        }
+    ]
+    run = run_playbook(_play(tmp_path, "audit", play), "inventories/staging", check=True)
+    warned = run.result("Audit warning")
+    assert not warned.get("failed") and not warned["changed"]
+    found = {(f["rule"], f["resource"]) for f in warned["stack_audit"]["findings"]}
+    assert ("EC2-001", sg) in found
+    assert not any(r == good for _, r in found)
+    assert {("S3-001", "illustra-staging-site"), ("S3-003", "illustra-staging-site")} <= found
+    assert ("LOG-001", "/illustra/staging/app") in found
+    assert {("MON-001", "cloudwatch"), ("MON-002", "illustra-staging-monthly")} <= found
+    assert warned["stack_audit"]["checked"]["security_groups"] == 2
+    assert warned["warnings"] and "EC2-001" in warned["warnings"][0]
+    strict = run.result("Audit strict")
+    assert strict["failed"] and "policy level strict" in strict["msg"] and "22 (SSH)" in strict["msg"]
+    assert run.rc != 0
+
+
+# validate.yml against real local servers -------------------------------------------------------
+
+ROLLBACK_ROLE = """
+- name: Record that the rollback ran
+  ansible.builtin.copy:
+    dest: "{{ rollback_marker }}"
+    content: "website_action={{ website_action }}\\n"
+    mode: "0644"
+"""
+
+
+def _validate(tmp_path, nginx_urls, extra: dict):
+    roles = tmp_path / "roles" / "fake_website" / "tasks"
+    roles.mkdir(parents=True, exist_ok=True)
+    (roles / "main.yml").write_text(ROLLBACK_ROLE)
+    marker = tmp_path / "rolled-back"
+    report_dir = tmp_path / "reports"
+    report_dir.mkdir(exist_ok=True)
+    ev = dict(
+        OUTPUTS,
+        validate_endpoints={"website": nginx_urls["https"] + "/", "api": nginx_urls["https"] + "/api/health"},
+        validate_ca_path=str(nginx_urls["ca"]),
+        validate_cert_min_days=7,
+        validate_retries=1,
+        validate_backoff=0.1,
+        validate_report_dir=str(report_dir),
+        validate_rollback_website=True,
+        validate_rollback_website_role="fake_website",
+        rollback_marker=str(marker),
+        validate_api_json_match={"status": "healthy"},
+    )
+    ev.update(extra)
+    run = run_playbook(
+        "playbooks/validate.yml", "inventories/prod", extra_vars=ev, env={"ANSIBLE_ROLES_PATH": str(tmp_path / "roles")}
+    )
+    report = json.loads((report_dir / "validate-prod.json").read_text())
+    return run, report, marker
+
+
+def test_validate_gates_pass_fail_and_roll_back(clean_emulator, tmp_path, nginx):  # noqa: F811
+    converge = run_playbook(_play(tmp_path, "cw", ROLE_PLAY), "inventories/prod", extra_vars=OUTPUTS)
+    assert converge.rc == 0, converge.summary()
+
+    # A good deploy passes every gate and does not roll back. The prod inventory's real estimate
+    # (two NAT gateways, two web ACLs, ...) is above its $200 budget, so this run grants $300.
+    run, report, marker = _validate(tmp_path, nginx, {"webstack_budget_usd": 300})
+    assert run.rc == 0, run.summary()
+    assert report["passed"] is True
+    assert [g["gate"] for g in report["gates"]] == ["website_health", "api_health", "monitoring", "security", "cost"]
+    assert all(g["passed"] for g in report["gates"]), report["gates"]
+    assert report["website"]["waf_probe"]["passed"] and report["cost"]["within_budget"]
+    assert not marker.exists()
+
+    # A broken deploy (missing headers, wrong status) fails with a clear message and rolls back.
+    broken = {"validate_endpoints": {"website": nginx["http"] + "/noheaders", "api": nginx["http"] + "/broken"}}
+    run, report, marker = _validate(tmp_path, nginx, broken)
+    assert run.rc != 0
+    assert report["passed"] is False
+    message = " ".join(run.failure_messages())
+    assert "website_health: headers: missing header strict-transport-security" in message
+    assert "api_health: status: status 502, expected one of [200]" in message
+    assert "rolled back: website" in message
+    assert marker.read_text() == "website_action=rollback\n"
+    marker.unlink()
+
+    # Over budget in strict mode (prod) fails validation on the cost gate.
+    run, report, marker = _validate(tmp_path, nginx, {"webstack_budget_usd": 60})
+    assert run.rc != 0
+    cost = next(g for g in report["gates"] if g["gate"] == "cost")
+    assert cost["passed"] is False and cost["blocking"] is True
+    assert "exceeds the $60.00 budget" in " ".join(run.failure_messages())
+    assert marker.exists()
