@@ -141,7 +141,7 @@ def check_flags(config, problems, exceptions):
     if config.get("mongodb_mode") == "atlas" and config.get("mongodb_atlas_uri_set") is False:
         problems.append(
             "mongodb_atlas_uri: mongodb_mode is atlas but no connection string is set; put the cluster's "
-            "mongodb+srv://... URI in the inventory's vault, or use mongodb_mode: self_hosted"
+            "mongodb+srv://... URI in the inventory's vault, or use webstack_mongodb_mode: self_hosted"
         )
     budget = config.get("budget_usd")
     try:

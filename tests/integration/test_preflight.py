@@ -8,12 +8,20 @@ CASES = [
     # (environment, extra vars, text the failure must contain)
     ("dev", {"webstack_env": "qa"}, "webstack_env"),
     ("dev", {"vpc_cidr_block": "10.10.0.0/33"}, "vpc_cidr_block: '10.10.0.0/33' is not a valid IPv4 network"),
-    ("staging", {"vpc_public_subnet_cidrs": ["10.20.0.0/24", "10.20.0.128/25"]}, "vpc_public_subnet_cidrs: 10.20.0.128/25 overlaps"),
+    (
+        "staging",
+        {"vpc_public_subnet_cidrs": ["10.20.0.0/24", "10.20.0.128/25"]},
+        "vpc_public_subnet_cidrs: 10.20.0.128/25 overlaps",
+    ),
     ("prod", {"webstack_domain": ""}, "webstack_domain: empty, but webstack_custom_domain is true"),
     ("dev", {"webstack_budget_usd": -10}, "webstack_budget_usd: -10 is not a positive number"),
     ("staging", {"webstack_budget_usd": "cheap"}, "webstack_budget_usd"),
     ("dev", {"webstack_waf_mode": "block"}, "webstack_waf_mode: block but nothing can carry a web ACL"),
-    ("dev", {"webstack_extra_tags": {"aws:team": "web"}}, "webstack_extra_tags: 'aws:team' uses the reserved aws: prefix"),
+    (
+        "dev",
+        {"webstack_extra_tags": {"aws:team": "web"}},
+        "webstack_extra_tags: 'aws:team' uses the reserved aws: prefix",
+    ),
     ("dev", {"webstack_project": "illustra-design-studio-online"}, "webstack_project"),
     ("staging", {"asg_instance_type": "t3.gigantic"}, "asg_instance_type: 't3.gigantic' is not an instance type"),
     ("prod", {"webstack_website_mode": "s3_website"}, "webstack_website_mode"),
@@ -35,7 +43,9 @@ def test_bad_input_fails_in_preflight_and_creates_nothing(clean_emulator, env, b
     messages = "\n".join(run.failure_messages())
     assert expected in messages, messages
     failed_tasks = [t["name"] for t in run.tasks if any(r.get("failed") for r in t["hosts"].values())]
-    assert failed_tasks and all("preflight" in name.lower() or "validate" in name.lower() or "check" in name.lower() for name in failed_tasks), failed_tasks
+    assert failed_tasks and all(
+        "preflight" in name.lower() or "validate" in name.lower() or "check" in name.lower() for name in failed_tasks
+    ), failed_tasks
     assert _nothing_exists()
 
 
