@@ -39,8 +39,9 @@ sanity: setup
 unit: setup
 	$(PYTEST) tests/unit -q
 
+# Two workers, each with its own emulator (tests/conftest.py); a test module stays on one worker.
 integration: setup
-	$(EMULATOR) $(PYTEST) tests/integration -q
+	$(PYTEST) tests/integration -q -n 2 --dist loadfile
 
 molecule: setup
 	bash tools/molecule.sh

@@ -31,9 +31,12 @@ import emulator  # noqa: E402
 
 @pytest.fixture(scope="session")
 def aws_endpoint():
-    """The emulator's endpoint: the one `tools/emulator.py run` started, or one of our own."""
+    """The emulator's endpoint: the one `tools/emulator.py run` started, or one of our own.
+
+    Under pytest-xdist every worker starts its own, since tests reset the emulator they use.
+    """
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
-    if endpoint.startswith("http://127.0.0.1:"):
+    if endpoint.startswith("http://127.0.0.1:") and not os.environ.get("PYTEST_XDIST_WORKER"):
         yield endpoint
         return
     proc, endpoint = emulator.start()

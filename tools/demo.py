@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 ENVIRONMENTS = ("dev", "staging", "prod")
-BOLD, DIM, GREEN, RED, RESET = ("\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[0m") if sys.stdout.isatty() else ("",) * 5
+BOLD, DIM, GREEN, RED, RESET = (
+    ("\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[0m") if sys.stdout.isatty() else ("",) * 5
+)
 
 
 def say(text: str = "") -> None:
@@ -39,7 +41,9 @@ def run_site(env: str) -> tuple[int, float]:
     ]
     env_vars = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     started = time.monotonic()
-    with subprocess.Popen(cmd, cwd=ROOT, env=env_vars, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+    with subprocess.Popen(
+        cmd, cwd=ROOT, env=env_vars, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
         log = (REPORTS / f"{env}-site.log").open("w")
         for line in proc.stdout:
             log.write(line)
@@ -127,7 +131,11 @@ def diagram(env: str, outputs: dict) -> str:
         lines.append("  asg --> db" if asg else f"  {entry} --> db")
     if vpc:
         lines.append(f"  subgraph vpc[VPC {vpc.get('cidr_block', '')} in {', '.join(vpc.get('azs', []))}]")
-        lines.append("    " + " & ".join(n for n, present in (("alb", alb), ("asg", asg), ("db", mongo)) if present) if (alb or asg or mongo) else "    net[subnets]")
+        lines.append(
+            "    " + " & ".join(n for n, present in (("alb", alb), ("asg", asg), ("db", mongo)) if present)
+            if (alb or asg or mongo)
+            else "    net[subnets]"
+        )
         lines.append("  end")
     lines.append("```")
     return "\n".join(lines)
@@ -145,11 +153,21 @@ def main() -> int:
         say(f"  {mark} in {seconds:.0f}s")
 
     say(f"\n{BOLD}== Summary{RESET}")
-    report = ["# illustra.webstack demo", "", f"Built on the local AWS emulator, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
+    report = [
+        "# illustra.webstack demo",
+        "",
+        f"Built on the local AWS emulator, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+    ]
     for env, result in results.items():
         outputs = result["outputs"]
         say(f"\n{BOLD}{env}{RESET} ({'ok' if result['rc'] == 0 else 'failed'}, {result['seconds']:.0f}s)")
-        report += [f"## {env}", "", f"Run: {'converged' if result['rc'] == 0 else 'FAILED'} in {result['seconds']:.0f}s", ""]
+        report += [
+            f"## {env}",
+            "",
+            f"Run: {'converged' if result['rc'] == 0 else 'FAILED'} in {result['seconds']:.0f}s",
+            "",
+        ]
         for line in created(outputs):
             say(f"  created  {line}")
             report.append(f"- {line}")
@@ -160,8 +178,13 @@ def main() -> int:
         if estimate:
             say(f"  cost     ~${estimate.get('total_usd', 0):.2f}/month of ${estimate.get('budget_usd', 0):.0f} budget")
             report += ["", "| item | USD/month |", "|---|---:|"]
-            report += [f"| {i.get('item', i.get('name'))} | {i.get('monthly_usd', i.get('usd', 0)):.2f} |" for i in estimate.get("items", [])]
-            report.append(f"| **total** (budget {estimate.get('budget_usd', 0):.0f}) | **{estimate.get('total_usd', 0):.2f}** |")
+            report += [
+                f"| {i.get('item', i.get('name'))} | {i.get('monthly_usd', i.get('usd', 0)):.2f} |"
+                for i in estimate.get("items", [])
+            ]
+            report.append(
+                f"| **total** (budget {estimate.get('budget_usd', 0):.0f}) | **{estimate.get('total_usd', 0):.2f}** |"
+            )
         findings = audit(outputs)
         if findings:
             say(f"  audit    {findings.get('summary', findings)}")

@@ -55,8 +55,12 @@ def client_env(endpoint: str, base: dict[str, str] | None = None) -> dict[str, s
     return env
 
 
-def serve(port: int) -> None:
-    """Run moto in this process until SIGTERM/SIGINT; print the bound port on the first line."""
+def serve(port: int, parent: int = 0) -> None:
+    """Run moto in this process until SIGTERM/SIGINT; print the bound port on the first line.
+
+    With a parent PID, also stop when that process is gone, so that even a harness killed with
+    SIGKILL leaves no emulator behind.
+    """
     os.environ.update(MOTO_SETTINGS)
     sys.path.insert(0, str(HERE))
     import emulator_patches  # noqa: PLC0415 (after the settings, before moto builds its backends)
@@ -69,9 +73,19 @@ def serve(port: int) -> None:
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
-    while not stopping:
+    while not stopping and (not parent or _pid_alive(parent)):
         time.sleep(0.2)
     server.stop()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _answers(endpoint: str) -> bool:
@@ -82,10 +96,14 @@ def _answers(endpoint: str) -> bool:
         return False
 
 
-def start(timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
-    """Launch `serve` on a free port in its own session and wait until it answers."""
+def start(timeout: float = 60.0, tied: bool = True) -> tuple[subprocess.Popen, str]:
+    """Launch `serve` on a free port in its own session and wait until it answers.
+
+    A tied emulator stops by itself when this process ends, however it ends.
+    """
+    parent = ["--parent", str(os.getpid())] if tied else []
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0"],
+        [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0", *parent],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL if not os.environ.get("WEBSTACK_EMULATOR_DEBUG") else None,
         start_new_session=True,
@@ -156,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     p_serve = sub.add_parser("serve")
     p_serve.add_argument("--port", type=int, default=0)
+    p_serve.add_argument("--parent", type=int, default=0)
     for name in ("start", "stop"):
         sub.add_parser(name).add_argument("--state", type=Path, default=DEFAULT_STATE)
     p_run = sub.add_parser("run")
@@ -163,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.action == "serve":
-        serve(args.port)
+        serve(args.port, args.parent)
         return 0
     if args.action == "run":
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -171,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("run needs a command: emulator.py run -- CMD ARGS...")
         return run(command)
     if args.action == "start":
-        proc, endpoint = start()
+        proc, endpoint = start(tied=False)
         args.state.parent.mkdir(parents=True, exist_ok=True)
         args.state.write_text(json.dumps({"pid": proc.pid, "endpoint": endpoint}))
         env = client_env(endpoint, base={})

@@ -125,3 +125,16 @@ def test_standard_variables_alone_point_every_client_at_the_emulator(clean_emula
         assert report["param"] == "from-the-emulator"
         assert report["vpc"] in {v["VpcId"] for v in boto3.client("ec2").describe_vpcs()["Vpcs"]}
     wt.reset_emulator(clean_emulator)
+
+
+def test_an_emulator_outlives_no_harness_even_one_killed_with_sigkill():
+    script = "import sys, time; sys.path.insert(0, sys.argv[1]); import emulator; print(emulator.start()[0].pid, flush=True); time.sleep(120)"
+    harness = subprocess.Popen([sys.executable, "-c", script, str(ROOT / "tools")], stdout=subprocess.PIPE, text=True)
+    served = int(harness.stdout.readline())
+    assert _alive(served)
+    harness.kill()
+    harness.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _alive(served) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(served)
