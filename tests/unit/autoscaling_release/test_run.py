@@ -1,0 +1,301 @@
+"""autoscaling_release end to end on botocore's Stubber, with responses shaped like real AWS ones.
+
+The emulator (moto 5.2.5) answers 500 to every instance refresh API, so this is where the release
+and rollback logic is exercised.
+"""
+
+import datetime
+
+import boto3
+import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.illustra.webstack.plugins.modules import autoscaling_release as mod
+from botocore.stub import Stubber
+
+NAME = "illustra-prod-backend"
+LT = "lt-0a20c965061f64abc"
+ARN_PREFIX = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/"
+START = datetime.datetime(2026, 11, 22, 3, 0, tzinfo=datetime.UTC)
+
+
+class FailedError(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, **kw):
+        self.params = {
+            "name": NAME,
+            "state": "refreshed",
+            "launch_template_id": LT,
+            "version": 7,
+            "min_healthy_percentage": 100,
+            "max_healthy_percentage": 200,
+            "instance_warmup": 120,
+            "checkpoint_percentages": [50, 100],
+            "checkpoint_delay": 300,
+            "auto_rollback": True,
+            "wait": True,
+            "wait_timeout": 3600,
+            "poll_interval": 15,
+        }
+        self.params.update(kw)
+        self.check_mode = check_mode
+        self.sleeps = []
+
+    def fail_json(self, **kwargs):
+        raise FailedError(kwargs)
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
+    monkeypatch.setattr(mod.time, "sleep", lambda _seconds: None)
+
+
+@pytest.fixture
+def asg():
+    client = boto3.client("autoscaling", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+def group(version, instance_versions):
+    return {
+        "AutoScalingGroups": [
+            {
+                "AutoScalingGroupName": NAME,
+                "AutoScalingGroupARN": ARN_PREFIX + NAME,
+                "LaunchTemplate": {"LaunchTemplateId": LT, "LaunchTemplateName": NAME, "Version": str(version)},
+                "MinSize": 2,
+                "MaxSize": 4,
+                "DesiredCapacity": 2,
+                "DefaultCooldown": 300,
+                "AvailabilityZones": ["us-east-1a", "us-east-1b"],
+                "HealthCheckType": "ELB",
+                "HealthCheckGracePeriod": 300,
+                "CreatedTime": START,
+                "Instances": [
+                    {
+                        "InstanceId": f"i-0{n}",
+                        "InstanceType": "t3.medium",
+                        "AvailabilityZone": "us-east-1a",
+                        "LifecycleState": "InService",
+                        "HealthStatus": "Healthy",
+                        "LaunchTemplate": {"LaunchTemplateId": LT, "LaunchTemplateName": NAME, "Version": str(v)},
+                        "ProtectedFromScaleIn": False,
+                    }
+                    for n, v in enumerate(instance_versions)
+                ],
+            }
+        ]
+    }
+
+
+def refresh(rid, status, version, pct=0, *, reason=None, rollback=None):
+    r = {
+        "InstanceRefreshId": rid,
+        "AutoScalingGroupName": NAME,
+        "Status": status,
+        "StartTime": START,
+        "PercentageComplete": pct,
+        "InstancesToUpdate": 2 - (2 * pct) // 100,
+        "Preferences": {
+            "MinHealthyPercentage": 100,
+            "MaxHealthyPercentage": 200,
+            "AutoRollback": True,
+            "SkipMatching": True,
+        },
+        "DesiredConfiguration": {"LaunchTemplate": {"LaunchTemplateId": LT, "Version": str(version)}},
+    }
+    if reason:
+        r["StatusReason"] = reason
+    if rollback:
+        r["RollbackDetails"] = {
+            "RollbackReason": rollback,
+            "RollbackStartTime": START,
+            "PercentageCompleteOnRollback": 50,
+        }
+    return r
+
+
+def describe(stub, *refreshes):
+    stub.add_response(
+        "describe_instance_refreshes",
+        {"InstanceRefreshes": list(refreshes)},
+        {"AutoScalingGroupName": NAME, "MaxRecords": 5},
+    )
+
+
+def test_release_starts_refresh_with_pinned_version_and_waits_for_success(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-old", "Successful", 6, 100))
+    stub.add_response(
+        "start_instance_refresh",
+        {"InstanceRefreshId": "r-new"},
+        {
+            "AutoScalingGroupName": NAME,
+            "Strategy": "Rolling",
+            "DesiredConfiguration": {"LaunchTemplate": {"LaunchTemplateId": LT, "Version": "7"}},
+            "Preferences": {
+                "MinHealthyPercentage": 100,
+                "MaxHealthyPercentage": 200,
+                "InstanceWarmup": 120,
+                "SkipMatching": True,
+                "AutoRollback": True,
+                "ScaleInProtectedInstances": "Wait",
+                "StandbyInstances": "Wait",
+                "CheckpointPercentages": [50, 100],
+                "CheckpointDelay": 300,
+            },
+        },
+    )
+    describe(stub, refresh("r-new", "Pending", 7), refresh("r-old", "Successful", 6, 100))
+    describe(stub, refresh("r-new", "InProgress", 7, 50), refresh("r-old", "Successful", 6, 100))
+    describe(stub, refresh("r-new", "Successful", 7, 100), refresh("r-old", "Successful", 6, 100))
+    result = mod.run(FakeModule(), client)
+    assert result["changed"] is True
+    assert result["instance_refresh"]["instance_refresh_id"] == "r-new"
+    assert result["instance_refresh"]["status"] == "Successful"
+    assert result["launch_template_version"] == "7"
+
+
+def test_release_already_running_the_version_changes_nothing(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(7, [7, 7]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-new", "Successful", 7, 100))
+    result = mod.run(FakeModule(), client)
+    assert result["changed"] is False and result["actions"] == []
+
+
+def test_rerun_after_timeout_waits_for_the_same_refresh_instead_of_starting_another(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 7]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-new", "InProgress", 7, 50))
+    describe(stub, refresh("r-new", "Successful", 7, 100))
+    result = mod.run(FakeModule(), client)
+    assert result["actions"] == ["wait for instance refresh r-new"]
+    assert result["instance_refresh"]["status"] == "Successful"
+
+
+def test_failed_refresh_that_rolled_back_fails_the_task_with_the_reason(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub)
+    stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-bad"})
+    describe(
+        stub,
+        refresh(
+            "r-bad",
+            "RollbackInProgress",
+            7,
+            50,
+            reason="Instances failed ELB health checks",
+            rollback="Automatic rollback",
+        ),
+    )
+    describe(
+        stub,
+        refresh(
+            "r-bad",
+            "RollbackSuccessful",
+            7,
+            100,
+            reason="Instances failed ELB health checks",
+            rollback="Automatic rollback",
+        ),
+    )
+    with pytest.raises(FailedError) as err:
+        mod.run(FakeModule(), client)
+    failure = err.value.args[0]
+    assert "RollbackSuccessful" in failure["msg"] and "ELB health checks" in failure["msg"]
+    assert failure["instance_refresh"]["rollback_reason"] == "Automatic rollback"
+    assert failure["changed"] is True
+
+
+def test_refresh_towards_another_version_is_a_conflict(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 8]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-other", "InProgress", 8, 50))
+    with pytest.raises(FailedError, match="another launch template version"):
+        mod.run(FakeModule(), client)
+
+
+def test_rollback_rolls_back_the_refresh_under_way_then_is_done(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 7]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-new", "InProgress", 7, 50))
+    stub.add_response("rollback_instance_refresh", {"InstanceRefreshId": "r-new"}, {"AutoScalingGroupName": NAME})
+    describe(stub, refresh("r-new", "RollbackSuccessful", 7, 100, rollback="Manual rollback"))
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    result = mod.run(FakeModule(state="rolled_back", version=6), client)
+    assert result["changed"] is True
+    assert result["actions"] == ["roll back instance refresh r-new"]
+    assert result["instance_refresh"]["status"] == "RollbackSuccessful"
+
+
+def test_rollback_after_a_successful_bad_release_refreshes_to_last_good(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(7, [7, 7]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-new", "Successful", 7, 100))
+    stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-back"})
+    describe(stub, refresh("r-back", "Successful", 6, 100))
+    result = mod.run(FakeModule(state="rolled_back", version=6), client)
+    assert result["actions"] == ["start instance refresh to version 6"]
+    assert result["instance_refresh"]["instance_refresh_id"] == "r-back"
+
+
+def test_check_mode_starts_nothing(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub)
+    result = mod.run(FakeModule(check_mode=True), client)
+    assert result["changed"] is True
+    assert result["actions"] == ["start instance refresh to version 7"]
+
+
+def test_timeout_reports_progress(asg):
+    client, stub = asg
+    clock = iter([0, 10, 4000])
+    describe(stub, refresh("r-new", "InProgress", 7, 50))
+    describe(stub, refresh("r-new", "InProgress", 7, 50))
+    with pytest.raises(FailedError) as err:
+        mod.wait_for_refresh(FakeModule(), client, NAME, "r-new", sleep=lambda _s: None, clock=lambda: next(clock))
+    assert "Timeout" in err.value.args[0]["msg"] and "50% complete" in err.value.args[0]["msg"]
+
+
+def test_cancel(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 7]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-new", "InProgress", 7, 50))
+    stub.add_response("cancel_instance_refresh", {"InstanceRefreshId": "r-new"}, {"AutoScalingGroupName": NAME})
+    describe(stub, refresh("r-new", "Cancelled", 7, 50))
+    result = mod.run(FakeModule(state="cancelled"), client)
+    assert result["instance_refresh"]["status"] == "Cancelled"
+
+
+def test_start_retries_throttling(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub)
+    stub.add_client_error("start_instance_refresh", "Throttling", http_status_code=400)
+    stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-new"})
+    describe(stub, refresh("r-new", "Successful", 7, 100))
+    assert mod.run(FakeModule(), client)["instance_refresh"]["status"] == "Successful"
+
+
+def test_start_errors_are_surfaced(asg):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub)
+    stub.add_client_error(
+        "start_instance_refresh",
+        "InstanceRefreshInProgress",
+        "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.",
+        http_status_code=400,
+    )
+    with pytest.raises(AnsibleAWSError, match="start instance refresh"):
+        mod.run(FakeModule(), client)
