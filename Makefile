@@ -32,6 +32,7 @@ lint: setup
 	ruff check .
 	ruff format --check .
 	ansible-lint --offline
+	$(BIN)/python tools/gen_role_docs.py --check
 
 sanity: setup
 	bash tools/sanity.sh

@@ -37,7 +37,21 @@ def run_site(env: str) -> tuple[int, float]:
         "-i",
         str(ROOT / "inventories" / env),
         "-e",
-        json.dumps({"webstack_confirm": env, "webstack_report": True, "webstack_report_dir": str(REPORTS)}),
+        json.dumps(
+            {
+                "webstack_confirm": env,
+                "webstack_report": True,
+                "webstack_report_dir": str(REPORTS),
+                "validate_report_dir": str(REPORTS),
+                # The example React build, deployed as a release of its own.
+                "website_build_dir": str(ROOT / "examples" / "frontend" / "build"),
+                # The emulator serves no CloudFront or ALB traffic: HTTP gates are off, the audit and
+                # cost gates run (tests/integration/test_health_check.py covers HTTP on real servers).
+                "validate_http_gates": False,
+                # dev uses MongoDB Atlas; a placeholder connection string stands in for the vault's.
+                "mongodb_atlas_uri": "mongodb+srv://demo:demo@cluster0.example.mongodb.net/illustra",
+            }
+        ),
     ]
     env_vars = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     started = time.monotonic()
@@ -93,8 +107,18 @@ def cost(outputs: dict) -> dict:
     return (outputs.get("preflight__output") or {}).get("cost") or {}
 
 
-def audit(outputs: dict) -> dict:
-    return outputs.get("validate__output") or {}
+def audit(env: str) -> dict:
+    """The validation report validate.yml wrote: every gate's verdict and the audit findings."""
+    path = REPORTS / f"validate-{env}.json"
+    if not path.exists():
+        return {}
+    report = json.loads(path.read_text())
+    findings = (report.get("audit") or {}).get("findings", [])
+    by_severity = {}
+    for finding in findings:
+        by_severity[finding.get("severity", "?")] = by_severity.get(finding.get("severity", "?"), 0) + 1
+    gates = ", ".join(f"{g['gate']} {'ok' if g['passed'] else 'FAILED'}" for g in report.get("gates", []))
+    return {"summary": f"{gates}; findings {by_severity or 'none'}", "findings": findings}
 
 
 def diagram(env: str, outputs: dict) -> str:
@@ -185,10 +209,11 @@ def main() -> int:
             report.append(
                 f"| **total** (budget {estimate.get('budget_usd', 0):.0f}) | **{estimate.get('total_usd', 0):.2f}** |"
             )
-        findings = audit(outputs)
+        findings = audit(env)
         if findings:
-            say(f"  audit    {findings.get('summary', findings)}")
-            report.append(f"\nAudit: {findings.get('summary', findings)}")
+            say(f"  validate {findings['summary']}")
+            report.append(f"\nValidation: {findings['summary']}")
+            report += [f"- {f.get('severity')}: {f.get('summary')}" for f in findings["findings"]]
         for exception in (outputs.get("preflight__output") or {}).get("exceptions", []):
             say(f"  flagged  {exception}")
             report.append(f"- flagged: {exception}")

@@ -27,8 +27,9 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 DEST="$WORK/ansible_collections/illustra/webstack"
 mkdir -p "$DEST"
-# The files git knows (tracked, or new and not ignored) that exist in the working tree.
-git ls-files -co --exclude-standard -z | python -c '
+# The plugins and the metadata that describes them (tools, tests and examples are linted by ruff):
+# the files git knows (tracked, or new and not ignored) that exist in the working tree.
+git ls-files -co --exclude-standard -z -- galaxy.yml meta plugins | python -c '
 import os, sys
 sys.stdout.write("".join(p + "\0" for p in sys.stdin.read().split("\0") if p and os.path.isfile(p)))
 ' | tar --null -T - -cf - | tar -xf - -C "$DEST"

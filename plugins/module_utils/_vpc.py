@@ -42,7 +42,7 @@ def subnet_layout(cidr_block, azs, prefix_length=24, public_cidrs=None, private_
             f"use a larger VPC range or a longer subnet_prefix_length"
         )
     blocks = vpc.subnets(new_prefix=prefix_length)
-    all_blocks = [str(b) for _, b in zip(range(2 * blocks_in_half), blocks)]
+    all_blocks = [str(block) for _index, block in zip(range(2 * blocks_in_half), blocks)]
     public = list(public_cidrs or all_blocks[: len(azs)])
     private = list(private_cidrs or all_blocks[blocks_in_half : blocks_in_half + len(azs)])
     for tier, cidrs in (("public", public), ("private", private)):

@@ -23,7 +23,7 @@ description:
   - A refresh that fails, is cancelled or rolls back makes the module fail with the status reason, so a
     playbook can roll back or alert.
 author:
-  - illustra.webstack developers
+  - illustra.webstack developers (@illustra)
 options:
   name:
     description: Name of the Auto Scaling Group.
@@ -80,8 +80,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports what would change and changes nothing.
   diff_mode:
     support: full
+    description: Returns the state before and after.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -21,7 +21,7 @@ description:
   - Never touches the targets registered in the target groups; it only attaches or detaches target groups.
   - Reads the current state with a handful of describe calls; a run with nothing to change writes nothing.
 author:
-  - illustra.webstack developers
+  - illustra.webstack developers (@illustra)
 options:
   name:
     description: Name of the Auto Scaling Group and of its launch template.
@@ -122,8 +122,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports what would change and changes nothing.
   diff_mode:
     support: full
+    description: Returns the state before and after.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

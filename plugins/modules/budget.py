@@ -15,7 +15,7 @@ description:
   - A changed limit, period or cost filter is applied with C(UpdateBudget); a notification whose
     subscribers changed is deleted and created again (one call each), so no per-subscriber API is needed.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   name:
     description: Budget name, unique in the account.

@@ -17,7 +17,7 @@ description:
     V(warning) adds a warning, V(strict) fails, so that nothing is created over budget.
   - Makes no AWS call and never reports changed.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   budget_usd:
     description: The environment's monthly budget in USD (V(webstack_budget_usd)).

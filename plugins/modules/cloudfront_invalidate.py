@@ -17,7 +17,7 @@ description:
     reports a change).
   - Finds the distribution by id, or by its tags.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   distribution_id:
     description: Id of the distribution. One of O(distribution_id) or O(distribution_tags) is required.

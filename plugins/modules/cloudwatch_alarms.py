@@ -15,7 +15,7 @@ description:
   - Reads the current alarms with one paginated C(DescribeAlarms) call, so a run with nothing to change
     costs one API call whatever the number of alarms.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   name_prefix:
     description:

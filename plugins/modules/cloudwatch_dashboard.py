@@ -13,7 +13,7 @@ description:
   - The body is compared as parsed JSON (key order and whitespace do not matter), so an unchanged
     dashboard reports no change.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   name:
     description: Dashboard name.

@@ -23,7 +23,7 @@ description:
   - Without a certificate and with O(origin_verify_header) set, the HTTP listener answers 403 unless the
     request carries the secret header (set by CloudFront on its origin requests).
 author:
-  - illustra.webstack developers
+  - illustra.webstack developers (@illustra)
 options:
   name:
     description: Name of the load balancer (at most 32 characters).
@@ -74,10 +74,9 @@ options:
         type: str
         required: true
       value:
-        description: Header value (a secret).
+        description: Header value (a secret; never logged).
         type: str
         required: true
-        no_log: true
   deletion_protection:
     description: Whether deletion protection is enabled.
     type: bool
@@ -167,8 +166,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports what would change and changes nothing.
   diff_mode:
     support: full
+    description: Returns the state before and after.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -18,7 +18,7 @@ description:
   - Fails with the structured result when a check fails, unless O(fail_on_error=false).
   - Makes no change; runs the same in check mode.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   url:
     description: The URL to check (V(http://) or V(https://)).

@@ -23,7 +23,7 @@ description:
   - Object versions must outlive the releases that name them; keep the bucket's noncurrent-version
     expiry longer than the time O(keep_releases) deploys span.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   bucket:
     description: The versioned website bucket.

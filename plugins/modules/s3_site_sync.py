@@ -21,7 +21,7 @@ description:
     manifests), and refuses to delete more than O(max_delete) keys unless O(force_delete=true).
   - Metadata changes alone (a new cache rule for an unchanged file) are applied with O(force=true).
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   bucket:
     description: Name of the S3 bucket.

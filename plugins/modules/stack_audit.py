@@ -19,7 +19,7 @@ description:
     O(fail_severity) do - V(informational) reports, V(warning) warns, V(strict) fails.
   - Only reads; never reports changed.
 author:
-  - illustra.webstack developers (!UNKNOWN)
+  - illustra.webstack developers (@illustra)
 options:
   project:
     description: The C(Project) tag value (V(webstack_project)).

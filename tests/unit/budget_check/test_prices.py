@@ -54,8 +54,12 @@ def test_estimate_per_environment(env, low, high):
     assert total == pytest.approx(sum(i["monthly_usd"] for i in items), abs=0.01)
 
 
+def _names(spec):
+    return {i["item"] for i in prices.estimate(spec, TABLE)[0]}
+
+
 def test_flags_add_and_remove_items():
-    names = lambda spec: {i["item"] for i in prices.estimate(spec, TABLE)[0]}  # noqa: E731
+    names = _names
     prod, dev = names(ENVS["prod"]), names(ENVS["dev"])
     assert {"NAT gateway x2", "WAF web ACL x1", "Route 53 hosted zone", "AWS Backup snapshots"} <= prod
     assert not any(n.startswith(("NAT", "WAF", "Route 53", "AWS Backup", "Application Load")) for n in dev)
