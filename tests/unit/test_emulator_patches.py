@@ -5,8 +5,18 @@ harness's emulator (patched), the way every playbook reaches it.
 """
 
 import boto3
+import pytest
 
 S3_DOMAIN = "site.s3.us-east-1.amazonaws.com"
+
+
+@pytest.fixture(autouse=True)
+def _gap_tests_use_plain_moto(request, monkeypatch):
+    """Gap tests run moto in this process (mock_aws); an emulator endpoint set by an earlier
+    fixture must not send their calls to the patched emulator instead."""
+    if request.node.name.startswith("test_gap"):
+        for var in ("AWS_ENDPOINT_URL", "AWS_URL"):
+            monkeypatch.delenv(var, raising=False)
 
 
 def _origin(oac_id):
