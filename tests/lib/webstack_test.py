@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
-from ansible_collections.illustra.webstack.plugins.module_utils._tagged import find_tagged
+from ansible_collections.illustra.webstack.plugins.module_utils._tagged import MANAGED_BY, find_tagged
 
 ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["MANAGED_BY", "ROOT", "PlaybookRun", "reset_emulator", "run_playbook", "tagged_resources"]
 
 
 def reset_emulator(endpoint: str) -> None:
