@@ -488,6 +488,28 @@ def _ec2_launch_template_version_user_data() -> None:
     launch_templates.LaunchTemplateVersion.user_data = property(user_data)
 
 
+def _cloudfront_invalidation_status() -> None:
+    """CloudFront: moto reports a finished invalidation as "COMPLETED"; AWS says "Completed".
+
+    botocore's invalidation_completed waiter matches AWS's spelling, so against plain moto it polls
+    until it gives up (10 minutes) and fails.
+    """
+    from moto.cloudfront import models  # noqa: PLC0415
+
+    original = models.Invalidation.__init__
+    if getattr(original, "_webstack_patched", False):
+        return
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):  # noqa: N807
+        original(self, *args, **kwargs)
+        if self.status == "COMPLETED":
+            self.status = "Completed"
+
+    __init__._webstack_patched = True
+    models.Invalidation.__init__ = __init__
+
+
 PATCHES = [
     _keep_cloudfront_origin_fields,
     _budgets_subscribers_and_update,
@@ -498,6 +520,7 @@ PATCHES = [
     _autoscaling_instance_refresh,
     _ec2_launch_interfaces_delete_on_termination,
     _ec2_launch_template_version_user_data,
+    _cloudfront_invalidation_status,
 ]
 
 

@@ -383,3 +383,48 @@ def test_fixed_instances_launch_from_a_later_version_with_user_data(clean_emulat
     data = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["2"])["LaunchTemplateVersions"]
     assert data[0]["LaunchTemplateData"]["UserData"] == "IyEvYmluL3NoCg=="
     asg.delete_auto_scaling_group(AutoScalingGroupName="ud", ForceDelete=True)
+
+
+def _distribution(cloudfront, reference):
+    return cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": reference,
+            "Comment": reference,
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [{"Id": "s3", "DomainName": S3_DOMAIN, "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+    )["Distribution"]["Id"]
+
+
+def _invalidate(cloudfront, distribution):
+    return cloudfront.create_invalidation(
+        DistributionId=distribution,
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/index.html"]}, "CallerReference": "inv-1"},
+    )["Invalidation"]
+
+
+def test_gap_plain_moto_spells_a_finished_invalidation_its_own_way():
+    from moto import mock_aws
+
+    with mock_aws():
+        cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+        invalidation = _invalidate(cloudfront, _distribution(cloudfront, "gap-inv"))
+        assert invalidation["Status"] == "COMPLETED"
+
+
+def test_fixed_invalidation_completes_as_the_waiter_expects(clean_emulator):
+    cloudfront = boto3.client("cloudfront")
+    distribution = _distribution(cloudfront, "fixed-inv")
+    invalidation = _invalidate(cloudfront, distribution)
+    assert invalidation["Status"] == "Completed"
+    cloudfront.get_waiter("invalidation_completed").wait(
+        DistributionId=distribution, Id=invalidation["Id"], WaiterConfig={"Delay": 1, "MaxAttempts": 2}
+    )
