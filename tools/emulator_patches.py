@@ -510,6 +510,31 @@ def _cloudfront_invalidation_status() -> None:
     models.Invalidation.__init__ = __init__
 
 
+def _instances_take_launch_template_metadata_and_volumes() -> None:
+    """EC2: moto ignores a launch template's MetadataOptions, and adds its own unencrypted root
+    volume next to the template's block device mappings, for instances launched from it (an Auto
+    Scaling Group's among them). AWS applies both: IMDSv2 and the encrypted root volume.
+    """
+    from moto.ec2.models import instances  # noqa: PLC0415
+
+    original = instances.InstanceBackend.run_instances
+    if getattr(original, "_webstack_patched", False):
+        return
+
+    @functools.wraps(original)
+    def run_instances(self, image_id, count, user_data, security_group_names, **kwargs):
+        if kwargs.get("launch_template"):
+            data = self._get_template_from_args(kwargs["launch_template"]).data
+            if not kwargs.get("metadata_options") and data.get("MetadataOptions"):
+                kwargs["metadata_options"] = data["MetadataOptions"]
+            if "block_device_mappings" not in kwargs and data.get("BlockDeviceMappings"):
+                kwargs["block_device_mappings"] = data["BlockDeviceMappings"]
+        return original(self, image_id, count, user_data, security_group_names, **kwargs)
+
+    run_instances._webstack_patched = True
+    instances.InstanceBackend.run_instances = run_instances
+
+
 PATCHES = [
     _keep_cloudfront_origin_fields,
     _budgets_subscribers_and_update,
@@ -521,6 +546,7 @@ PATCHES = [
     _ec2_launch_interfaces_delete_on_termination,
     _ec2_launch_template_version_user_data,
     _cloudfront_invalidation_status,
+    _instances_take_launch_template_metadata_and_volumes,
 ]
 
 

@@ -428,3 +428,34 @@ def test_fixed_invalidation_completes_as_the_waiter_expects(clean_emulator):
     cloudfront.get_waiter("invalidation_completed").wait(
         DistributionId=distribution, Id=invalidation["Id"], WaiterConfig={"Delay": 1, "MaxAttempts": 2}
     )
+
+
+def _launch_from_template(ec2):
+    template = ec2.create_launch_template(
+        LaunchTemplateName="imds-and-volumes",
+        LaunchTemplateData={
+            "ImageId": "ami-785db401",
+            "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "Encrypted": True}}],
+        },
+    )["LaunchTemplate"]
+    instance = ec2.run_instances(
+        MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]}
+    )["Instances"][0]
+    volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance["InstanceId"]]}])
+    return instance, volumes["Volumes"]
+
+
+def test_gap_plain_moto_ignores_the_templates_imds_and_volumes():
+    from moto import mock_aws
+
+    with mock_aws():
+        instance, volumes = _launch_from_template(boto3.client("ec2", region_name="us-east-1"))
+        assert instance["MetadataOptions"]["HttpTokens"] == "optional"
+        assert not all(v["Encrypted"] for v in volumes)
+
+
+def test_fixed_instances_take_the_templates_imds_and_encrypted_root(clean_emulator):
+    instance, volumes = _launch_from_template(boto3.client("ec2"))
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    assert volumes and all(v["Encrypted"] for v in volumes)
