@@ -9,6 +9,7 @@ Unit-tested with plain pytest in tests/unit/s3_site_sync/ and tests/unit/cloudfr
 
 import fnmatch
 import hashlib
+import json
 import os
 import posixpath
 import re
@@ -20,6 +21,9 @@ except ImportError:  # pragma: no cover - Python 2 is not a target, kept for the
 
 # Keys under this prefix belong to the release machinery (manifests); a sync never touches them.
 RESERVED_PREFIX = ".webstack/"
+# What the last sync left in the bucket ({key: etag}), so that a sync need not list every object.
+STATE_KEY = RESERVED_PREFIX + "sync-state.json"
+STATE_FORMAT = 1
 
 # Every web type the issue lists, plus a few common neighbours. Lower-case extension -> type.
 CONTENT_TYPES = {
@@ -128,11 +132,14 @@ def scan_tree(root, excludes=None, precompressed=None):
     themselves are not uploaded. Returns ({key: source_path}, {key: encoding or None}).
     """
     files = {}
+    root = os.path.normpath(root)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
+        # the key is the path below root; slicing is much cheaper than relpath for 10,000 files
+        prefix = "" if dirpath == root else dirpath[len(root) + 1 :].replace(os.sep, "/") + "/"
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            key = os.path.relpath(path, root).replace(os.sep, "/")
+            key = prefix + name
             if is_excluded(key, excludes):
                 continue
             files[key] = path
@@ -166,6 +173,38 @@ def object_headers(key, encoding=None, cache_rules=None, hashed_immutable=True, 
 def upload_order(keys):
     """Assets first, HTML last (so a new index.html never points at assets that are not there yet)."""
     return sorted(keys, key=lambda k: (is_html(k), k))
+
+
+def state_document(objects, excludes):
+    """The sync state object's body: the bucket's {key: etag} as the last sync left it."""
+    doc = {"format": STATE_FORMAT, "excludes": sorted(excludes or []), "objects": objects}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def parse_state(body, excludes):
+    """{key: etag} from a sync state, or None when it cannot be trusted.
+
+    Untrusted: unreadable, another format, or written under other exclude patterns (a key excluded
+    then is unknown to the state, but would be a deletion candidate now).
+    """
+    try:
+        doc = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != STATE_FORMAT or doc.get("excludes") != sorted(excludes or []):
+        return None
+    objects = doc.get("objects")
+    if not isinstance(objects, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in objects.items()):
+        return None
+    return objects
+
+
+def state_after(remote, plan, local, excludes=None):
+    """The bucket's {key: etag} once `plan` is applied: remote minus deletions plus uploads."""
+    deleted = set(plan["delete"])
+    objects = {k: v for k, v in remote.items() if k not in deleted and not is_excluded(k, excludes)}
+    objects.update((k, local[k]) for k in plan["upload"])
+    return objects
 
 
 def plan_sync(local, remote, *, excludes=None, delete=True, max_delete=100, force_delete=False, force_upload=False):

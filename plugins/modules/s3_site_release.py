@@ -16,8 +16,9 @@ description:
     newest release's content (then nothing changes), and keeps the newest O(keep_releases).
   - O(state=rollback) restores the content of a release server-side (C(CopyObject) with C(VersionId),
     headers included) and deletes keys the release did not have. Nothing is rebuilt or uploaded, so it
-    takes seconds; it works for S3 website buckets and for buckets behind CloudFront alike.
-  - O(state=absent) deletes the release manifests and the O(record_parameter).
+    takes seconds; it works for S3 website buckets and for buckets behind CloudFront alike. It also
+    removes the sync state of M(illustra.webstack.s3_site_sync), whose next run then lists the bucket.
+  - O(state=absent) deletes the release manifests, the sync state and the O(record_parameter).
   - With O(record_parameter), the release now served is recorded in SSM Parameter Store as the last
     known good release (O(state=present) and O(state=rollback)).
   - Object versions must outlive the releases that name them; keep the bucket's noncurrent-version
@@ -183,6 +184,7 @@ from ansible_collections.illustra.webstack.plugins.module_utils._site_release im
 from ansible_collections.illustra.webstack.plugins.module_utils._site_release import select_target
 from ansible_collections.illustra.webstack.plugins.module_utils._site_release import state_matches
 from ansible_collections.illustra.webstack.plugins.module_utils._site_release import validate_release_id
+from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import STATE_KEY
 from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import PlanError
 
 # S3 throttles with SlowDown, SSM with ThrottlingException; neither is in AWSRetry's default list.
@@ -309,6 +311,7 @@ class Site:
         versioning = get_versioning(s3, bucket)
         self.exists = versioning is not None
         self.current, self.ids, self.manifest_versions = {}, [], {}
+        self.has_sync_state = False
         if not self.exists:
             return
         if versioning != "Enabled" and module.params["state"] != "absent":
@@ -326,6 +329,9 @@ class Site:
             if v["Key"].startswith(RELEASE_PREFIX) and v.get("IsLatest") and v["Key"] not in deleted
         }
         self.ids = release_ids(self.manifest_versions)
+        self.has_sync_state = STATE_KEY not in deleted and any(
+            v["Key"] == STATE_KEY and v.get("IsLatest") for v in versions
+        )
 
     def manifest(self, release_id):
         key = manifest_key(release_id)
@@ -383,6 +389,8 @@ def rollback(module, site, ssm, result):
     objects = site.manifest(target)["objects"]
     plan = plan_rollback(site.current, objects, p["exclude"])
     if not module.check_mode and (plan["restore"] or plan["delete"]):
+        # The sync state (s3_site_sync) no longer describes the bucket: the next sync lists it instead.
+        delete_keys(site.s3, p["bucket"], [STATE_KEY])
         with ThreadPoolExecutor(max_workers=max(1, p["workers"])) as pool:
             list(
                 pool.map(lambda k: restore_version(site.s3, p["bucket"], k, objects[k]["version_id"]), plan["restore"])
@@ -406,9 +414,9 @@ def rollback(module, site, ssm, result):
 def remove(module, site, ssm, result):
     p = module.params
     changed = False
-    if site.ids:
+    if site.ids or site.has_sync_state:
         if not module.check_mode:
-            delete_keys(site.s3, p["bucket"], [manifest_key(i) for i in site.ids])
+            delete_keys(site.s3, p["bucket"], [manifest_key(i) for i in site.ids] + [STATE_KEY] * site.has_sync_state)
         result["pruned"] = site.ids
         changed = True
     if p["record_parameter"] and get_parameter(ssm, p["record_parameter"]) is not None:

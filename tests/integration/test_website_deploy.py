@@ -6,6 +6,7 @@ are tested on their own); the test asserts the emulator's real state after each 
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -68,6 +69,14 @@ def _versions(s3):
         for v in page.get("Versions", []):
             counts[v["Key"]] = counts.get(v["Key"], 0) + 1
     return counts
+
+
+def _sync_state(s3):
+    """The sync state s3_site_sync keeps in the bucket, or None."""
+    try:
+        return json.loads(s3.get_object(Bucket=BUCKET, Key=".webstack/sync-state.json")["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None
 
 
 def _invalidations(cloudfront, dist_id):
@@ -172,11 +181,25 @@ def test_deploy_release_rollback(clean_emulator, tmp_path):
     ]
     v1_index = s3.get_object(Bucket=BUCKET, Key="index.html")["Body"].read()
 
-    # Converge again: nothing uploaded, no new release, no invalidation.
+    # The first deploy listed the bucket and left the sync state: exactly the bucket's ETags.
+    assert _result(run, "Upload the files whose content changed")["site_sync"]["compared_with"] == "listing"
+    assert _sync_state(s3)["objects"] == objects
+
+    # Converge again: compared with the state, nothing uploaded, no new release, no invalidation.
     run = _deploy(EXAMPLE_BUILD)
     assert run.rc == 0, run.summary()
     assert run.changed == 0, run.summary()
+    assert _result(run, "Upload the files whose content changed")["site_sync"]["compared_with"] == "state"
     assert len(_invalidations(cloudfront, dist_id)) == 1
+
+    # Drift by hand (a file deleted in the bucket): a deploy with website_compare=listing finds and repairs it.
+    s3.delete_object(Bucket=BUCKET, Key="manifest.json")
+    run = _deploy(EXAMPLE_BUILD, website_compare="listing")
+    assert run.rc == 0, run.summary()
+    sync = _result(run, "Upload the files whose content changed")["site_sync"]
+    assert (sync["compared_with"], sync["uploaded"]) == ("listing", ["manifest.json"])
+    assert _objects(s3) == objects and _sync_state(s3)["objects"] == objects
+    assert len(_invalidations(cloudfront, dist_id)) == 2
 
     # A fresh build (every mtime new) with one changed JS file: only it and index.html go up.
     build2, old_js, new_js = _v2(tmp_path)
@@ -186,6 +209,7 @@ def test_deploy_release_rollback(clean_emulator, tmp_path):
     sync = _result(run, "Upload the files whose content changed")["site_sync"]
     assert sync["uploaded"] == [new_js, "index.html"]  # assets before HTML
     assert sync["deleted"] == [old_js]
+    assert sync["compared_with"] == "state" and _sync_state(s3)["objects"] == _objects(s3)
     versions = _versions(s3)
     assert versions["favicon.ico"] == 1 and versions["robots.txt"] == 1  # untouched
     assert versions["index.html"] == 2
@@ -193,7 +217,7 @@ def test_deploy_release_rollback(clean_emulator, tmp_path):
     release2 = _result(run, "Record the deployed content as a release")["release"]["release_id"]
     assert release2 != release1 and _parameter(ssm) == release2
     invalidations = _invalidations(cloudfront, dist_id)
-    assert len(invalidations) == 2
+    assert len(invalidations) == 3
     latest = [i for i in invalidations if "/" + new_js in i["InvalidationBatch"]["Paths"]["Items"]]
     assert len(latest) == 1
     assert sorted(latest[0]["InvalidationBatch"]["Paths"]["Items"]) == sorted(
@@ -209,7 +233,7 @@ def test_deploy_release_rollback(clean_emulator, tmp_path):
     assert run.rc == 0, run.summary()
     assert _result(run, "Upload the files whose content changed")["site_sync"]["uploaded"] == ["robots.txt"]
     assert _objects(s3) == before
-    assert len(_invalidations(cloudfront, dist_id)) == 2
+    assert len(_invalidations(cloudfront, dist_id)) == 3
 
     # The max_delete guard: a near-empty build would delete 6 keys; refused, nothing changes.
     build4 = tmp_path / "v4"
@@ -231,13 +255,21 @@ def test_deploy_release_rollback(clean_emulator, tmp_path):
     assert s3.head_object(Bucket=BUCKET, Key="index.html")["CacheControl"] == "no-cache"
     assert _parameter(ssm) == release1
     invalidations = _invalidations(cloudfront, dist_id)
-    assert len(invalidations) == 3
+    assert len(invalidations) == 4
+    assert _sync_state(s3) is None  # the rollback rewrote objects: the next deploy lists the bucket
 
     # Rolling back again changes nothing.
     run = run_playbook(PLAYBOOK, INVENTORY, extra_vars={"website_action": "rollback"})
     assert run.rc == 0, run.summary()
     assert run.changed == 0, run.summary()
-    assert len(_invalidations(cloudfront, dist_id)) == 3
+    assert len(_invalidations(cloudfront, dist_id)) == 4
+
+    # Deploying v1 again after the rollback: the bucket is listed, already holds v1, nothing to upload.
+    run = _deploy(EXAMPLE_BUILD)
+    assert run.rc == 0, run.summary()
+    sync = _result(run, "Upload the files whose content changed")["site_sync"]
+    assert (sync["compared_with"], sync["uploaded"], sync["deleted"]) == ("listing", [], [])
+    assert _sync_state(s3)["objects"] == _objects(s3)
 
     # Tear down: release records go; then the fixtures; nothing tagged is left.
     run = run_playbook(PLAYBOOK, INVENTORY, extra_vars={"website_state": "absent"})
