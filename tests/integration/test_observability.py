@@ -73,31 +73,42 @@ def test_cloudwatch_role_converges_idempotent_check_and_teardown(clean_emulator,
     assert tagged_resources("illustra", "prod") == []
     assert boto3.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
 
+    # Another role's alarm in the environment (the backup role's) is not the cloudwatch role's to purge.
+    cw = boto3.client("cloudwatch")
+    backup_alarm = "illustra-prod-backup-no-successful-dump"
+    cw.put_metric_alarm(
+        AlarmName=backup_alarm,
+        **dict(Namespace="Illustra/Backup", MetricName="BackupSuccess", Statistic="Sum", Period=86400),
+        **dict(EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold"),
+    )
+
     run = run_playbook(play, "inventories/prod", extra_vars=OUTPUTS)
     assert run.rc == 0, run.summary()
     assert run.changed > 0
+    assert cw.describe_alarms(AlarmNames=[backup_alarm])["MetricAlarms"], "the cloudwatch role purged the backup alarm"
 
-    cw = boto3.client("cloudwatch")
-    alarms = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix="illustra-prod-")["MetricAlarms"]}
+    alarms = {
+        a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix="illustra-prod-monitoring-")["MetricAlarms"]
+    }
     assert sorted(alarms) == [
-        "illustra-prod-alb-elb-5xx",
-        "illustra-prod-alb-target-5xx",
-        "illustra-prod-alb-target-response-time",
-        "illustra-prod-alb-unhealthy-targets",
-        "illustra-prod-asg-cpu-high",
-        "illustra-prod-asg-status-check-failed",
-        "illustra-prod-estimated-charges",
+        "illustra-prod-monitoring-alb-elb-5xx",
+        "illustra-prod-monitoring-alb-target-5xx",
+        "illustra-prod-monitoring-alb-target-response-time",
+        "illustra-prod-monitoring-alb-unhealthy-targets",
+        "illustra-prod-monitoring-asg-cpu-high",
+        "illustra-prod-monitoring-asg-status-check-failed",
+        "illustra-prod-monitoring-estimated-charges",
     ]
     topic_arn = f"arn:aws:sns:us-east-1:{_account()}:illustra-prod-alerts"
-    cpu = alarms["illustra-prod-asg-cpu-high"]
+    cpu = alarms["illustra-prod-monitoring-asg-cpu-high"]
     assert (cpu["Threshold"], cpu["ComparisonOperator"], cpu["EvaluationPeriods"]) == (80.0, "GreaterThanThreshold", 2)
     assert cpu["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": ASG}]
     assert cpu["AlarmActions"] == [topic_arn]
-    assert alarms["illustra-prod-alb-target-response-time"]["Threshold"] == 0.5  # prod inventory value
-    assert alarms["illustra-prod-alb-target-5xx"]["Dimensions"] == [
+    assert alarms["illustra-prod-monitoring-alb-target-response-time"]["Threshold"] == 0.5  # prod inventory value
+    assert alarms["illustra-prod-monitoring-alb-target-5xx"]["Dimensions"] == [
         {"Name": "LoadBalancer", "Value": "app/illustra-prod/50dc6c495c0c9188"}
     ]
-    billing = alarms["illustra-prod-estimated-charges"]
+    billing = alarms["illustra-prod-monitoring-estimated-charges"]
     assert (billing["Namespace"], billing["MetricName"], billing["Threshold"]) == (
         "AWS/Billing",
         "EstimatedCharges",
@@ -147,11 +158,13 @@ def test_cloudwatch_role_converges_idempotent_check_and_teardown(clean_emulator,
         ("EMAIL", "ops@example.com"),
         ("SNS", topic_arn),
     ]
-    names = sorted(a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix="illustra-prod-")["MetricAlarms"])
+    names = sorted(
+        a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix="illustra-prod-monitoring-")["MetricAlarms"]
+    )
     assert names == [
-        "illustra-prod-asg-cpu-high",
-        "illustra-prod-asg-status-check-failed",
-        "illustra-prod-estimated-charges",
+        "illustra-prod-monitoring-asg-cpu-high",
+        "illustra-prod-monitoring-asg-status-check-failed",
+        "illustra-prod-monitoring-estimated-charges",
     ]
     assert run_playbook(play, "inventories/prod", extra_vars=changed).changed == 0
 
@@ -159,7 +172,8 @@ def test_cloudwatch_role_converges_idempotent_check_and_teardown(clean_emulator,
     down = run_playbook(play, "inventories/prod", extra_vars={"cloudwatch_state": "absent"})
     assert down.rc == 0, down.summary()
     assert tagged_resources("illustra", "prod") == []
-    assert cw.describe_alarms()["MetricAlarms"] == []
+    assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == [backup_alarm]  # not ours either
+    cw.delete_alarms(AlarmNames=[backup_alarm])
     assert cw.list_dashboards()["DashboardEntries"] == []
     assert boto3.client("budgets").describe_budgets(AccountId=_account()).get("Budgets", []) == []
     assert run_playbook(play, "inventories/prod", extra_vars={"cloudwatch_state": "absent"}).changed == 0
