@@ -48,9 +48,6 @@ def run_site(env: str) -> tuple[int, float]:
                 # The emulator serves no CloudFront or ALB traffic: HTTP gates are off, the audit and
                 # cost gates run (tests/integration/test_health_check.py covers HTTP on real servers).
                 "validate_http_gates": False,
-                # moto has no AWS Backup selection API (DESIGN.md): prod's vault and plan are built,
-                # the tag-based selection is left out here (tests/integration/test_data.py does the same).
-                "backup_aws_backup_selection_enabled": False,
                 # dev uses MongoDB Atlas; a placeholder connection string stands in for the vault's.
                 "mongodb_atlas_uri": "mongodb+srv://demo:demo@cluster0.example.mongodb.net/illustra",
             }

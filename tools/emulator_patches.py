@@ -535,6 +535,110 @@ def _instances_take_launch_template_metadata_and_volumes() -> None:
     instances.InstanceBackend.run_instances = run_instances
 
 
+def _backup_selections() -> None:
+    """AWS Backup: moto 5.2.5 has no backup selections (Create/Get/List/DeleteBackupSelection are 500s).
+
+    Real AWS keeps selections per backup plan under /backup/plans/{backupPlanId}/selections/. Get
+    returns the stored BackupSelection with the lists left out filled in as [] and all four Conditions
+    operators present (amazon.aws.backup_selection compares against exactly that shape); a selection
+    with neither Resources nor ListOfTags is an InvalidParameterValueException; an unknown or deleted
+    plan, or an unknown selection, is a ResourceNotFoundException (HTTP 400, as AWS's API reference
+    gives it); DeleteBackupPlan refuses while the plan still has selections (InvalidRequestException).
+    Selections live on moto's backup backend, so POST /moto-api/reset wipes them with the plans.
+    """
+    import uuid  # noqa: PLC0415
+
+    from moto.backup import exceptions, models, responses  # noqa: PLC0415
+    from moto.core.responses import ActionResult, EmptyResult  # noqa: PLC0415
+    from moto.core.utils import utcnow  # noqa: PLC0415
+
+    original_delete_plan = models.BackupBackend.delete_backup_plan
+    if getattr(original_delete_plan, "_webstack_patched", False):
+        return
+
+    def selections(backend, plan_id):
+        """The selections of a live plan on this backend, by id."""
+        plan = backend.plans.get(plan_id)
+        if plan is None or plan.deletion_date is not None:
+            raise exceptions.ResourceNotFoundException(f"Failed reading Backup plan with provided id {plan_id}")
+        if not hasattr(backend, "webstack_backup_selections"):
+            backend.webstack_backup_selections = {}
+        return backend.webstack_backup_selections.setdefault(plan_id, {})
+
+    def lookup(response):
+        found = selections(response.backup_backend, response._get_param("backupPlanId"))
+        selection_id = response._get_param("selectionId")
+        if selection_id not in found:
+            raise exceptions.ResourceNotFoundException(f"Failed reading Backup selection with id {selection_id}")
+        return found[selection_id]
+
+    def summary(record):
+        keys = ("SelectionId", "BackupPlanId", "CreationDate", "CreatorRequestId")
+        return {k: record[k] for k in keys if record.get(k) is not None}
+
+    def create_backup_selection(self):
+        found = selections(self.backup_backend, self._get_param("backupPlanId"))
+        wanted = dict(self._get_param("BackupSelection") or {})
+        if not wanted.get("Resources") and not wanted.get("ListOfTags"):
+            raise exceptions.InvalidParameterValueException(
+                "Invalid backup selection. Either 'ListOfTags' or 'Resources' section must be non-empty."
+            )
+        for key in ("Resources", "ListOfTags", "NotResources"):
+            wanted[key] = wanted.get(key) or []
+        conditions = wanted.get("Conditions") or {}
+        wanted["Conditions"] = {
+            op: conditions.get(op) or [] for op in ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
+        }
+        record = {
+            "SelectionId": str(uuid.uuid4()),
+            "BackupPlanId": self._get_param("backupPlanId"),
+            "CreationDate": utcnow(),
+            "CreatorRequestId": self._get_param("CreatorRequestId"),
+            "BackupSelection": wanted,
+        }
+        found[record["SelectionId"]] = record
+        return ActionResult({k: record[k] for k in ("SelectionId", "BackupPlanId", "CreationDate")})
+
+    def get_backup_selection(self):
+        record = lookup(self)
+        return ActionResult({**summary(record), "BackupSelection": record["BackupSelection"]})
+
+    def list_backup_selections(self):
+        found = list(selections(self.backup_backend, self._get_param("backupPlanId")).values())
+        start = int(self._get_param("nextToken") or 0)
+        limit = int(self._get_param("maxResults") or 1000)
+        page = [
+            {
+                **summary(r),
+                "SelectionName": r["BackupSelection"]["SelectionName"],
+                "IamRoleArn": r["BackupSelection"]["IamRoleArn"],
+            }
+            for r in found[start : start + limit]
+        ]
+        body = {"BackupSelectionsList": page}
+        if start + limit < len(found):
+            body["NextToken"] = str(start + limit)
+        return ActionResult(body)
+
+    def delete_backup_selection(self):
+        record = lookup(self)
+        del selections(self.backup_backend, record["BackupPlanId"])[record["SelectionId"]]
+        return EmptyResult()
+
+    @functools.wraps(original_delete_plan)
+    def delete_backup_plan(self, backup_plan_id):
+        if getattr(self, "webstack_backup_selections", {}).get(backup_plan_id):
+            raise exceptions.InvalidRequestException(
+                "Related backup plan selections must be deleted prior to backup plan deletion"
+            )
+        return original_delete_plan(self, backup_plan_id)
+
+    for func in (create_backup_selection, get_backup_selection, list_backup_selections, delete_backup_selection):
+        setattr(responses.BackupResponse, func.__name__, func)
+    delete_backup_plan._webstack_patched = True
+    models.BackupBackend.delete_backup_plan = delete_backup_plan
+
+
 PATCHES = [
     _keep_cloudfront_origin_fields,
     _budgets_subscribers_and_update,
@@ -547,6 +651,7 @@ PATCHES = [
     _ec2_launch_template_version_user_data,
     _cloudfront_invalidation_status,
     _instances_take_launch_template_metadata_and_volumes,
+    _backup_selections,
 ]
 
 

@@ -78,15 +78,21 @@ def _buckets(prefix: str) -> list[str]:
     return [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"] if b["Name"].startswith(prefix)]
 
 
+_BACKUP_ROLE = "illustra-prod-backup-aws-backup"
+
+
+def _selection(plan_id: str) -> dict:
+    """The plan's one backup selection, as GetBackupSelection returns it (flattened)."""
+    backup = boto3.client("backup")
+    (listed,) = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
+    got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=listed["SelectionId"])
+    return {"SelectionId": got["SelectionId"], **got["BackupSelection"]}
+
+
 def test_self_hosted_and_aws_backup_converge_idempotent_check_and_teardown(clean_emulator, tmp_path):
     playbook = _playbook(tmp_path, ["mongodb", "backup"])
     net = _network()
-    extra = {
-        "vpc__output": net,
-        "mongodb_ami_id": _ami(),
-        # moto 5.2.5 has no AWS Backup selection API (CreateBackupSelection): see roles/backup/README.md
-        "backup_aws_backup_selection_enabled": False,
-    }
+    extra = {"vpc__output": net, "mongodb_ami_id": _ami()}
 
     # check mode on an empty account: reports what it would create, creates nothing
     check = wt.run_playbook(playbook, "inventories/prod", extra, check=True)
@@ -169,15 +175,26 @@ def test_self_hosted_and_aws_backup_converge_idempotent_check_and_teardown(clean
     (plan,) = backup.list_backup_plans()["BackupPlansList"]
     (prule,) = backup.get_backup_plan(BackupPlanId=plan["BackupPlanId"])["BackupPlan"]["Rules"]
     assert prule["Lifecycle"]["DeleteAfterDays"] == 35
+    selection = _selection(plan["BackupPlanId"])
+    assert selection["SelectionName"] == "illustra-prod-backup-tagged"
+    assert selection["IamRoleArn"] == boto3.client("iam").get_role(RoleName=_BACKUP_ROLE)["Role"]["Arn"]
+    assert selection["Resources"] == ["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:volume/*"]
+    assert selection["Conditions"]["StringEquals"] == [
+        {"ConditionKey": "aws:ResourceTag/Project", "ConditionValue": "illustra"},
+        {"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": "prod"},
+    ]
+    assert not any(selection["Conditions"][op] for op in ("StringNotEquals", "StringLike", "StringNotLike"))
 
     again = wt.run_playbook(playbook, "inventories/prod", extra)
     assert again.rc == 0, again.summary()
     assert again.changed == 0, again.summary()
     assert _ssm("/illustra/prod/mongodb/app_password")["Value"] == app_pw["Value"], "passwords are generated once"
+    assert _selection(plan["BackupPlanId"]) == selection, "the selection is kept, not replaced"
 
     check = wt.run_playbook(playbook, "inventories/prod", extra, check=True, diff=True)
     assert check.rc == 0, check.summary()
     assert check.changed == 0, check.summary()
+    assert _selection(plan["BackupPlanId"]) == selection
 
     down = wt.run_playbook(
         playbook,
@@ -189,6 +206,9 @@ def test_self_hosted_and_aws_backup_converge_idempotent_check_and_teardown(clean
     assert _ssm("/illustra/prod/mongodb/uri") is None
     assert _buckets("illustra-prod-backups-") == []
     assert backup.list_backup_vaults()["BackupVaultList"] == []
+    assert backup.list_backup_plans()["BackupPlansList"] == []
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.list_backup_selections(BackupPlanId=plan["BackupPlanId"])
     assert wt.tagged_resources("illustra", "prod") == []
 
 

@@ -459,3 +459,122 @@ def test_fixed_instances_take_the_templates_imds_and_encrypted_root(clean_emulat
     instance, volumes = _launch_from_template(boto3.client("ec2"))
     assert instance["MetadataOptions"]["HttpTokens"] == "required"
     assert volumes and all(v["Encrypted"] for v in volumes)
+
+
+# ---- AWS Backup: selections (the resources a backup plan protects)
+
+_SELECTION = {
+    "SelectionName": "patch-tagged",
+    "IamRoleArn": "arn:aws:iam::123456789012:role/patch-backup",
+    "Resources": ["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:volume/*"],
+    "Conditions": {
+        "StringEquals": [
+            {"ConditionKey": "aws:ResourceTag/Project", "ConditionValue": "illustra"},
+            {"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": "prod"},
+        ]
+    },
+}
+
+
+def _backup_plan(backup, name="patch-plan"):
+    rule = {"RuleName": "daily", "TargetBackupVaultName": "patch-vault"}
+    return backup.create_backup_plan(BackupPlan={"BackupPlanName": name, "Rules": [rule]})["BackupPlanId"]
+
+
+def test_gap_plain_moto_has_no_backup_selections():
+    from moto.backup import models
+
+    if getattr(models.BackupBackend.delete_backup_plan, "_webstack_patched", False):
+        pytest.skip("moto already patched in this process")
+    from moto import mock_aws
+
+    with mock_aws():
+        backup = boto3.client("backup", region_name="us-east-1")
+        plan = _backup_plan(backup)
+        with pytest.raises(NotImplementedError, match="create_backup_selection"):
+            backup.create_backup_selection(BackupPlanId=plan, BackupSelection=_SELECTION)
+        with pytest.raises(NotImplementedError, match="list_backup_selections"):
+            backup.list_backup_selections(BackupPlanId=plan)
+
+
+def test_fixed_backup_selection_create_get_list_delete(clean_emulator):
+    backup = boto3.client("backup")
+    plan = _backup_plan(backup)
+    created = backup.create_backup_selection(BackupPlanId=plan, BackupSelection=_SELECTION, CreatorRequestId="req-1")
+    assert created["BackupPlanId"] == plan
+    assert created["SelectionId"]
+    assert created["CreationDate"]
+
+    got = backup.get_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+    assert (got["SelectionId"], got["BackupPlanId"], got["CreatorRequestId"]) == (created["SelectionId"], plan, "req-1")
+    assert got["CreationDate"] == created["CreationDate"]
+    # as AWS returns it: what was sent, the other lists empty, all four condition operators present
+    assert got["BackupSelection"] == {
+        **_SELECTION,
+        "ListOfTags": [],
+        "NotResources": [],
+        "Conditions": {**_SELECTION["Conditions"], "StringNotEquals": [], "StringLike": [], "StringNotLike": []},
+    }
+
+    (listed,) = backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"]
+    assert listed == {
+        "SelectionId": created["SelectionId"],
+        "SelectionName": "patch-tagged",
+        "BackupPlanId": plan,
+        "CreationDate": created["CreationDate"],
+        "CreatorRequestId": "req-1",
+        "IamRoleArn": _SELECTION["IamRoleArn"],
+    }
+
+    backup.delete_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+    assert backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"] == []
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.get_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+
+
+def test_fixed_backup_selection_errors_are_the_ones_aws_gives(clean_emulator):
+    backup = boto3.client("backup")
+    plan = _backup_plan(backup)
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.list_backup_selections(BackupPlanId="no-such-plan")
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.create_backup_selection(BackupPlanId="no-such-plan", BackupSelection=_SELECTION)
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.get_backup_selection(BackupPlanId=plan, SelectionId="no-such-selection")
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.delete_backup_selection(BackupPlanId=plan, SelectionId="no-such-selection")
+    empty = {"SelectionName": "empty", "IamRoleArn": _SELECTION["IamRoleArn"]}
+    with pytest.raises(backup.exceptions.InvalidParameterValueException):
+        backup.create_backup_selection(BackupPlanId=plan, BackupSelection=empty)
+    assert backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"] == []
+
+
+def test_fixed_backup_plan_keeps_until_its_selections_are_deleted(clean_emulator):
+    backup = boto3.client("backup")
+    plan = _backup_plan(backup)
+    selection = backup.create_backup_selection(BackupPlanId=plan, BackupSelection=_SELECTION)["SelectionId"]
+    with pytest.raises(backup.exceptions.InvalidRequestException, match="selections must be deleted"):
+        backup.delete_backup_plan(BackupPlanId=plan)
+    assert [p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]] == [plan]
+    backup.delete_backup_selection(BackupPlanId=plan, SelectionId=selection)
+    backup.delete_backup_plan(BackupPlanId=plan)
+    assert backup.list_backup_plans()["BackupPlansList"] == []
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.list_backup_selections(BackupPlanId=plan)
+
+
+def test_fixed_backup_selections_are_wiped_by_reset(clean_emulator):
+    import urllib.request
+
+    import webstack_test
+
+    def seeded_plan():
+        urllib.request.urlopen(urllib.request.Request(f"{clean_emulator}/moto-api/seed?a=7", method="POST")).close()
+        return _backup_plan(backup)
+
+    backup = boto3.client("backup")
+    plan = seeded_plan()
+    backup.create_backup_selection(BackupPlanId=plan, BackupSelection=_SELECTION)
+    webstack_test.reset_emulator(clean_emulator)
+    assert seeded_plan() == plan, "the same seed gives the same plan id, so stale selections would show"
+    assert backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"] == []
