@@ -63,14 +63,19 @@ def encryption_rules(algorithm, kms_key_id):
     return [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": algorithm == "aws:kms"}]
 
 
-def lifecycle_rule(noncurrent_days, abort_days):
-    return {
+def lifecycle_rule(noncurrent_days, abort_days, expiration_days=None, prefix=""):
+    """Our lifecycle rule: noncurrent versions and stale uploads expire; with `expiration_days`,
+    current objects too (dumps kept N days). `prefix` limits it to keys under that prefix."""
+    rule = {
         "ID": LIFECYCLE_RULE_ID,
         "Status": "Enabled",
-        "Filter": {"Prefix": ""},
+        "Filter": {"Prefix": prefix or ""},
         "NoncurrentVersionExpiration": {"NoncurrentDays": int(noncurrent_days)},
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": int(abort_days)},
     }
+    if expiration_days:
+        rule["Expiration"] = {"Days": int(expiration_days)}
+    return rule
 
 
 def merged_lifecycle(current_rules, rule):

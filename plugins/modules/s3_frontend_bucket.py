@@ -8,11 +8,11 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: s3_frontend_bucket
-short_description: The S3 bucket of a static website, private by default, in one task
+short_description: A private S3 bucket (website build, artifacts, dumps), or the flagged S3-website exception, in one task
 version_added: 0.1.0
 description:
-  - Creates or converges the bucket that holds a website build, reading its settings with one call
-    each and changing only what differs, without sleeping.
+  - Creates or converges a bucket (the website build, release artifacts, database dumps), reading its
+    settings with one call each and changing only what differs, without sleeping.
   - O(mode=private) (the default) sets all four Block Public Access flags, C(BucketOwnerEnforced),
     default encryption, versioning with a noncurrent-version expiry, and a bucket policy that denies
     requests without TLS. CloudFront reads it through Origin Access Control.
@@ -53,6 +53,15 @@ options:
     description: Days after which incomplete multipart uploads are aborted.
     type: int
     default: 7
+  expiration_days:
+    description:
+      - Days after which current objects expire too (for example dumps kept for a retention period).
+      - Objects never expire when omitted (a website build, release artifacts).
+    type: int
+  lifecycle_prefix:
+    description: The lifecycle rule applies to keys under this prefix only; every key when empty.
+    type: str
+    default: ""
   logging_bucket:
     description: Bucket that receives server access logs; no logging when omitted.
     type: str
@@ -151,9 +160,15 @@ def read_state(s3, bucket):
     }
 
 
+def lifecycle_rule(p):
+    return s3f.lifecycle_rule(
+        p["noncurrent_version_days"], p["abort_multipart_days"], p.get("expiration_days"), p.get("lifecycle_prefix")
+    )
+
+
 def desired_state(p, current):
     bucket, mode = p["name"], p["mode"]
-    rule = s3f.lifecycle_rule(p["noncurrent_version_days"], p["abort_multipart_days"])
+    rule = lifecycle_rule(p)
     remove = [] if mode == "website" else [s3f.PUBLIC_READ_SID]
     return {
         "public_access_block": s3f.public_access_block(mode),
@@ -177,8 +192,7 @@ def plan(p, current, desired):
     enabled = current.get("versioning") == "Enabled"
     if (desired["versioning"] == "Enabled") != enabled:
         changes.append("versioning")
-    rule = s3f.lifecycle_rule(p["noncurrent_version_days"], p["abort_multipart_days"])
-    if s3f.lifecycle_differs(current.get("lifecycle"), rule):
+    if s3f.lifecycle_differs(current.get("lifecycle"), lifecycle_rule(p)):
         changes.append("lifecycle")
     if not s3f.policy_equal(current.get("policy"), desired["policy"]):
         changes.append("policy")
@@ -253,6 +267,8 @@ def main():
         versioning=dict(type="bool", default=True),
         noncurrent_version_days=dict(type="int", default=30),
         abort_multipart_days=dict(type="int", default=7),
+        expiration_days=dict(type="int"),
+        lifecycle_prefix=dict(type="str", default=""),
         logging_bucket=dict(type="str"),
         logging_prefix=dict(type="str", default=""),
         index_document=dict(type="str", default="index.html"),

@@ -80,3 +80,24 @@ def test_switching_to_private_removes_public_read():
 )
 def test_lifecycle_differs(current, differs):
     assert s3f.lifecycle_differs(current, s3f.lifecycle_rule(30, 7)) is differs
+
+
+def test_lifecycle_rule_expires_current_objects_under_a_prefix_when_asked():
+    rule = s3f.lifecycle_rule(30, 1, expiration_days=90, prefix="mongodb/")
+    assert rule["Filter"] == {"Prefix": "mongodb/"}
+    assert rule["Expiration"] == {"Days": 90}
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert "Expiration" not in s3f.lifecycle_rule(30, 1)  # a website build never expires
+
+
+@pytest.mark.parametrize(
+    ("current", "differs"),
+    [
+        (s3f.lifecycle_rule(30, 1, 90, "mongodb/"), False),
+        (s3f.lifecycle_rule(30, 1, 60, "mongodb/"), True),  # the retention changed
+        (s3f.lifecycle_rule(30, 1, None, "mongodb/"), True),  # current objects did not expire
+        (s3f.lifecycle_rule(30, 1, 90, ""), True),  # the whole bucket, not the dumps
+    ],
+)
+def test_lifecycle_expiration_and_prefix_are_compared(current, differs):
+    assert s3f.lifecycle_differs([current], s3f.lifecycle_rule(30, 1, 90, "mongodb/")) is differs
