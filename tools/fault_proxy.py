@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -59,6 +60,22 @@ def _error_response(handler, body: bytes, fault: str) -> tuple[int, str, bytes]:
     return status, "application/xml", f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
 
 
+@dataclass
+class Call:
+    """One forwarded API call, as sent, with the emulator's time to answer it."""
+
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+    action: str
+    upstream_seconds: float
+
+    @property
+    def mutating(self) -> bool:
+        return bool(MUTATING.match(self.action.encode())) or self.action.startswith(("Delete", "Detach", "Remove"))
+
+
 class FaultProxy:
     def __init__(self, upstream: str, rate: float = 0.15, seed: int = 1, faults=FAULTS, slow_seconds: float = 1.0):
         parts = urlsplit(upstream)
@@ -68,6 +85,8 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.counts = {"forwarded": 0, "mutations": 0, **{f: 0 for f in self.faults}}
         self.on_mutation = None  # callable(count, action) after a mutating call was answered
+        # With a list here, every forwarded call is appended as a Call (benchmarks: the API floor).
+        self.record: list[Call] | None = None
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,9 +116,11 @@ class FaultProxy:
                     time.sleep(proxy.slow_seconds)
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=120)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                started = time.perf_counter()
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 payload = resp.read()
+                upstream_seconds = time.perf_counter() - started
                 self.send_response(resp.status)
                 for key, value in resp.getheaders():
                     if key.lower() not in HOP_HEADERS:
@@ -112,6 +133,9 @@ class FaultProxy:
                 action = _action(self, body)
                 with proxy.lock:
                     proxy.counts["forwarded"] += 1
+                    if proxy.record is not None:
+                        call = Call(self.command, self.path, headers, body, action.decode(), upstream_seconds)
+                        proxy.record.append(call)
                     mutation = bool(MUTATING.match(action)) and resp.status < 300
                     if mutation:
                         proxy.counts["mutations"] += 1
