@@ -4,14 +4,11 @@ import hashlib
 import io
 import json
 
-import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _site_sync as plan
 from ansible_collections.illustra.webstack.plugins.modules import s3_site_sync as mod
 from botocore.response import StreamingBody
-from botocore.stub import Stubber
 
 
 def etag(text):
@@ -65,18 +62,6 @@ def test_state_after_keeps_stale_keys_when_delete_is_off():
 
 
 # --- API wrappers and the choice between state and listing ------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
-
-
-@pytest.fixture
-def s3():
-    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stub:
-        yield client, stub
 
 
 def _body(data):
