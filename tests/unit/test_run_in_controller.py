@@ -1,0 +1,102 @@
+"""The collection's action: a module runs inside the task's worker when the target is the controller's own Python,
+and the stock way (a shell and a new Python, the EXEC lines of -vvv) otherwise, with the same result either way."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from ansible.module_utils.common import warnings
+from ansible_collections.illustra.webstack.plugins.plugin_utils.run_in_controller import ActionModule
+
+ROOT = Path(__file__).resolve().parents[2]
+# A valid dev configuration: preflight passes it with one flagged exception, a warning.
+DEV = {"project": "illustra", "environment": "dev", "region": "us-east-1", "extra_tags": {}, "website_mode": "s3_website",
+       "custom_domain": False, "domain": "", "waf_mode": "off", "backend_mode": "single", "monitoring_level": "essential",
+       "backup_mode": "off", "budget_usd": 20, "policy_level": "strict", "alert_emails": [],
+       "vpc_cidr_block": "10.10.0.0/16", "vpc_az_count": 2, "instance_types": {"asg_instance_type": "t3.micro"},
+       "sizes": {"asg_min_size": 1, "asg_max_size": 1, "asg_desired_capacity": 1}}  # fmt: skip
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Review a configuration with one problem
+      illustra.webstack.preflight:
+        config: {environment: nope}
+      register: review
+      ignore_errors: true
+    - name: A module failure is the task's failure
+      illustra.webstack.preflight:
+        config: not a dict
+      register: failure
+      ignore_errors: true
+    - name: A stock module with no action of its own (playbooks/action_plugins/normal.py)
+      amazon.aws.s3_bucket: {}
+      register: stock
+      ignore_errors: true
+    - name: Keep what came back
+      ansible.builtin.copy:
+        content: "{{ {'review': review.msg, 'changed': review.changed, 'failure': failure.msg, 'stock': stock.msg} | to_json }}"
+        dest: "{{ result_file }}"
+        mode: "0600"
+"""
+
+
+def _run(tmp_path: Path, *extra: str) -> tuple[dict, str]:
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    # The action plugins beside the collection's playbooks, as ansible-playbook playbooks/site.yml loads them.
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="default",
+               ANSIBLE_ACTION_PLUGINS=str(ROOT / "playbooks/action_plugins"))  # fmt: skip
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-vvv", str(tmp_path / "play.yml"),
+         "-e", f"result_file={tmp_path / 'result.json'}", *extra],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return json.loads((tmp_path / "result.json").read_text()), proc.stdout
+
+
+@pytest.mark.parametrize("where", ["controller", "stock"])
+def test_same_result_in_the_worker_and_the_stock_way(tmp_path, where):
+    # Another interpreter path for the same Python: the action cannot know it is the same, so it goes the stock way.
+    extra = [] if where == "controller" else ["-e", f"ansible_python_interpreter={Path(sys.executable).resolve()}"]
+    if where == "stock" and Path(sys.executable).resolve() == Path(sys.executable):
+        pytest.skip("this Python has no second path")
+    result, out = _run(tmp_path, *extra)
+    assert result["changed"] is False
+    assert "webstack_env: 'nope' is not an environment" in result["review"], result
+    assert "config" in result["failure"] and "dict" in result["failure"], result
+    assert "missing required arguments: name" in result["stock"], result
+    for module in ("preflight", "s3_bucket"):
+        ran_a_python = f"AnsiballZ_{module}.py" in out
+        assert ran_a_python == (where == "stock"), module
+
+
+def test_every_module_has_the_action():
+    # A module without its plugins/action/<module>.py silently takes the stock path (and costs ~0.5 s a task).
+    modules = {p.stem for p in (ROOT / "plugins/modules").glob("*.py")}
+    actions = {p.stem for p in (ROOT / "plugins/action").glob("*.py")}
+    assert modules == actions
+    for name in actions:
+        assert "plugin_utils.run_in_controller import ActionModule" in (ROOT / f"plugins/action/{name}.py").read_text()
+
+
+def test_each_run_reports_its_own_warnings_and_leaves_the_worker_as_it_was():
+    # The items of a loop run one after another in the same worker: the first one's warning is not the second's.
+    action = ActionModule.__new__(ActionModule)
+    action._used_interpreter = None
+    action._update_module_args = lambda name, args, task_vars: None
+    action._compute_environment_string = lambda environment: environment.update(WEBSTACK_TEST="set")
+    before = dict(warnings._global_warnings), dict(os.environ), os.getcwd()
+    results = []
+    for config in (DEV, dict(DEV, website_mode="cloudfront")):
+        action._task = types.SimpleNamespace(args={"config": config})
+        results.append(action._run_in_worker("illustra.webstack.preflight", {}))
+    assert [r.get("failed", False) for r in results] == [False, False], results
+    assert [len(r.get("warnings", [])) for r in results] == [1, 0], results
+    assert (dict(warnings._global_warnings), dict(os.environ), os.getcwd()) == before
