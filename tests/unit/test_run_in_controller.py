@@ -100,3 +100,53 @@ def test_each_run_reports_its_own_warnings_and_leaves_the_worker_as_it_was():
     assert [r.get("failed", False) for r in results] == [False, False], results
     assert [len(r.get("warnings", [])) for r in results] == [1, 0], results
     assert (dict(warnings._global_warnings), dict(os.environ), os.getcwd()) == before
+
+
+SHARED_LOADER = """
+import importlib.util, json, sys, boto3, botocore.session
+
+spec = importlib.util.spec_from_file_location("run_in_controller", sys.argv[2])
+run_in_controller = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run_in_controller)  # as the strategy's first look at a module's action does
+
+first = boto3.session.Session(region_name="us-east-1")
+loader = first._session.get_component("data_loader")
+# Read before any client exists: what a worker forked now inherits.
+warm = sorted({key[1] for key in loader._cache if key[0] == "load_data_with_path"})
+ec2 = first.client("ec2", endpoint_url="http://127.0.0.1:9")
+second = boto3.session.Session(region_name="us-east-1")
+again = second.client("ec2", endpoint_url="http://127.0.0.1:9")
+run_in_controller.share_botocore_data()  # a second call changes nothing
+custom = botocore.session.get_session()
+custom.set_config_variable("data_path", sys.argv[1])
+print(json.dumps({
+    "warm": warm,
+    "shared": second._session.get_component("data_loader") is loader,
+    "same_model": again.meta.service_model._service_description is ec2.meta.service_model._service_description,
+    "works": "DescribeVpcs" in again.meta.service_model.operation_names,
+    "patched_once": botocore.session.create_loader is run_in_controller._shared_loader,
+    # boto3 adds its data path to the loader of each session it makes: once is enough for one loader.
+    "search_paths": [len(s._loader.search_paths) for s in (first, second, boto3.session.Session())],
+    "custom_path_own_loader": custom.get_component("data_loader") is not loader,
+    "custom_path_searched": sys.argv[1] in custom.get_component("data_loader").search_paths,
+}))
+"""
+
+
+def test_every_session_shares_one_botocore_loader_filled_before_the_first_client(tmp_path):
+    # A fresh Python: the controller as it is when the strategy first imports a module's action.
+    proc = subprocess.run(
+        [sys.executable, "-c", SHARED_LOADER, str(tmp_path), str(ROOT / "plugins/plugin_utils/run_in_controller.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    for service in ("ec2", "iam", "s3", "elbv2", "autoscaling", "cloudfront", "wafv2", "route53", "backup"):
+        assert any(path.startswith(f"{service}/") and path.endswith("/service-2") for path in found["warm"]), service
+    assert {"endpoints", "partitions", "_retry", "sdk-default-configuration"} <= set(found["warm"])
+    assert found["shared"] and found["same_model"] and found["works"] and found["patched_once"], found
+    assert len(set(found["search_paths"])) == 1, found
+    # A session given its own data path (AWS_DATA_PATH) reads its own models, as botocore does.
+    assert found["custom_path_own_loader"] and found["custom_path_searched"], found
