@@ -37,11 +37,19 @@ def test_prod_stack_wiring_idempotence_and_check(clean_emulator):
     (api_record,) = [r for r in records if r["Name"] == f"api.{DOMAIN}."]
     assert api_record["AliasTarget"]["DNSName"].rstrip(".").lower() == alb["DNSName"].lower()
 
-    # The backup role (lane b) found the database's role (lane a) and let it upload dumps.
+    # The load balancer (level 2, lane a) serves HTTPS with the certificate from acm (level 1, lane b).
+    listeners = boto3.client("elbv2").describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
+    (https,) = [listener for listener in listeners if listener["Port"] == 443]
+    (certificate,) = https["Certificates"]
+    described = boto3.client("acm").describe_certificate(CertificateArn=certificate["CertificateArn"])["Certificate"]
+    assert described["Status"] == "ISSUED"
+    assert {f"api.{DOMAIN}", f"*.{DOMAIN}"} & set(described["SubjectAlternativeNames"]), described
+
+    # The backup role (level 3) found the database's role (level 2) and let it upload dumps.
     iam = boto3.client("iam")
     (db_role,) = [r["RoleName"] for r in iam.list_roles()["Roles"] if "mongodb" in r["RoleName"]]
     assert iam.list_role_policies(RoleName=db_role)["PolicyNames"], "no backup policy on the database's role"
-    # The compute (level 2, lane a) found the artifact bucket (level 1, lane b) for its instances.
+    # The compute (level 2) found the artifact bucket (level 1) for its instances.
     ec2 = boto3.client("ec2")
     (template_id,) = [t["LaunchTemplateId"] for t in ec2.describe_launch_templates()["LaunchTemplates"]]
     template = ec2.describe_launch_template_versions(LaunchTemplateId=template_id, Versions=["$Latest"])
