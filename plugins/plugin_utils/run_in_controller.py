@@ -57,7 +57,6 @@ _STACK_SERVICES = (
     "acm", "autoscaling", "backup", "budgets", "cloudfront", "cloudwatch", "ec2", "elbv2", "iam", "logs",
     "resourcegroupstaggingapi", "route53", "s3", "sns", "ssm", "sts", "wafv2",
 )  # fmt: skip
-_MODEL_TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
 
 
 class _SearchPaths(list):
@@ -93,10 +92,14 @@ def share_botocore_data() -> None:
     loader = botocore.session.get_session().get_component("data_loader")
     for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
         loader.load_data(name)
+    # Called as botocore's client calls them: the loader's cache is keyed by the arguments as given.
     for service in _STACK_SERVICES:
-        for type_name in _MODEL_TYPES:
-            with contextlib.suppress(botocore.exceptions.DataNotFoundError):
-                loader.load_service_model(service, type_name)
+        with contextlib.suppress(botocore.exceptions.DataNotFoundError):  # a service this botocore lacks
+            model = loader.load_service_model(service, "service-2", api_version=None)
+            loader.load_service_model(service, "endpoint-rule-set-1", api_version=None)
+            for type_name in ("paginators-1", "waiters-2"):
+                with contextlib.suppress(botocore.exceptions.DataNotFoundError):
+                    loader.load_service_model(service, type_name, model["metadata"]["apiVersion"])
 
 
 share_botocore_data()

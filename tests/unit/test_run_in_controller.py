@@ -114,6 +114,10 @@ loader = first._session.get_component("data_loader")
 # Read before any client exists: what a worker forked now inherits.
 warm = sorted({key[1] for key in loader._cache if key[0] == "load_data_with_path"})
 ec2 = first.client("ec2", endpoint_url="http://127.0.0.1:9")
+ec2.get_paginator("describe_vpcs"), ec2.get_waiter("vpc_available")
+for service in ("iam", "s3", "elbv2", "cloudfront"):
+    first.client(service, endpoint_url="http://127.0.0.1:9")
+read_later = sorted({key[1] for key in loader._cache if key[0] == "load_data_with_path"} - set(warm))
 second = boto3.session.Session(region_name="us-east-1")
 again = second.client("ec2", endpoint_url="http://127.0.0.1:9")
 run_in_controller.share_botocore_data()  # a second call changes nothing
@@ -121,6 +125,7 @@ custom = botocore.session.get_session()
 custom.set_config_variable("data_path", sys.argv[1])
 print(json.dumps({
     "warm": warm,
+    "read_later": read_later,
     "shared": second._session.get_component("data_loader") is loader,
     "same_model": again.meta.service_model._service_description is ec2.meta.service_model._service_description,
     "works": "DescribeVpcs" in again.meta.service_model.operation_names,
@@ -146,6 +151,8 @@ def test_every_session_shares_one_botocore_loader_filled_before_the_first_client
     for service in ("ec2", "iam", "s3", "elbv2", "autoscaling", "cloudfront", "wafv2", "route53", "backup"):
         assert any(path.startswith(f"{service}/") and path.endswith("/service-2") for path in found["warm"]), service
     assert {"endpoints", "partitions", "_retry", "sdk-default-configuration"} <= set(found["warm"])
+    # Clients, paginators and waiters of those services read nothing more from disk.
+    assert found["read_later"] == [], found["read_later"]
     assert found["shared"] and found["same_model"] and found["works"] and found["patched_once"], found
     assert len(set(found["search_paths"])) == 1, found
     # A session given its own data path (AWS_DATA_PATH) reads its own models, as botocore does.
