@@ -28,6 +28,7 @@ import functools
 import importlib
 import io
 import json
+import multiprocessing
 import os
 import sys
 import traceback
@@ -89,6 +90,10 @@ def share_botocore_data() -> None:
     if botocore is None or getattr(botocore.session.create_loader, "webstack_shared", False):
         return
     botocore.session.create_loader = _shared_loader
+    if multiprocessing.parent_process() is not None:
+        # A worker that imports this first (a stock module's task, via playbooks/action_plugins/normal.py): it
+        # serves one task and exits, so it reads only what that task's clients need.
+        return
     loader = botocore.session.get_session().get_component("data_loader")
     for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
         loader.load_data(name)

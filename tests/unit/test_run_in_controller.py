@@ -157,3 +157,38 @@ def test_every_session_shares_one_botocore_loader_filled_before_the_first_client
     assert len(set(found["search_paths"])) == 1, found
     # A session given its own data path (AWS_DATA_PATH) reads its own models, as botocore does.
     assert found["custom_path_own_loader"] and found["custom_path_searched"], found
+
+
+IN_A_WORKER = """
+import importlib.util, json, multiprocessing, sys, boto3
+
+def worker(queue):
+    spec = importlib.util.spec_from_file_location("run_in_controller", sys.argv[1])
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    loader = boto3.session.Session(region_name="us-east-1")._session.get_component("data_loader")
+    boto3.session.Session(region_name="us-east-1").client("sts", endpoint_url="http://127.0.0.1:9")
+    queue.put(sorted({key[1].split("/")[0] for key in loader._cache if key[0] == "load_data_with_path"}))
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("fork")  # as ansible-core starts its workers
+    queue = context.Queue()
+    process = context.Process(target=worker, args=(queue,))
+    process.start()
+    print(json.dumps(queue.get(timeout=60)))
+    process.join()
+"""
+
+
+def test_a_worker_that_imports_the_action_first_reads_only_what_its_task_needs(tmp_path):
+    # The controller never saw the action (a stock module's task through playbooks/action_plugins/normal.py).
+    (tmp_path / "worker.py").write_text(IN_A_WORKER)
+    proc = subprocess.run(
+        [sys.executable, str(tmp_path / "worker.py"), str(ROOT / "plugins/plugin_utils/run_in_controller.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    read = set(json.loads(proc.stdout))
+    assert "sts" in read, read
+    assert not read & {"ec2", "iam", "s3", "cloudfront"}, read
