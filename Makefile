@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 EMULATOR := $(BIN)/python tools/emulator.py run --
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: setup demo test lint sanity unit integration molecule bench clean
+.PHONY: setup demo test lint sanity unit integration molecule e2e e2e-up e2e-down bench clean
 
 setup: $(VENV)/.setup-done
 $(VENV)/.setup-done: requirements.txt tools/setup.sh
@@ -46,6 +46,16 @@ integration: setup
 
 molecule: setup
 	bash tools/molecule.sh
+
+# The data plane (tools/dataplane): an environment on the emulator, running as real hosts on this machine.
+#   make e2e-up ENV=prod   start the emulator if none runs, converge ENV, boot its hosts, serve it; state in
+#                          .cache/dataplane/ENV.json.  make e2e-down [ENV=prod]: remove it (every environment
+#                          without ENV).  make e2e: the end-to-end tests (tests/e2e).
+e2e-up: setup
+	$(BIN)/python tools/dataplane up --env $(or $(ENV),prod)
+
+e2e-down: setup
+	$(BIN)/python tools/dataplane down --env $(or $(ENV),all)
 
 bench: setup
 	$(EMULATOR) $(BIN)/python bench/run.py

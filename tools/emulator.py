@@ -4,9 +4,10 @@
 One script serves the demo, the tests and the benchmarks:
 
     emulator.py run -- CMD ARGS...   start, run CMD pointed at the emulator, always stop (exit code of CMD)
-    emulator.py start [--state F]    start in the background, print `export ...` lines, record the PID in F
+    emulator.py start [--state F] [--listen ADDR]...   start in the background, print `export ...` lines,
+                                     record the PID (and the addresses) in F
     emulator.py stop  [--state F]    stop the emulator recorded in F, by PID
-    emulator.py serve [--port N]     the server itself, in the foreground (what `start` launches)
+    emulator.py serve [--port N] [--listen ADDR]...    the server itself, in the foreground (what `start` launches)
 
 Playbooks reach the emulator only through standard configuration: AWS_ENDPOINT_URL (botocore, so
 raw boto3, lookups and every module) and AWS_URL (amazon.aws's own fallback), plus throwaway
@@ -14,14 +15,21 @@ credentials and a region. The same playbooks run unchanged against real AWS when
 
 moto is started in-process (ThreadedMotoServer) so that the documented emulator patches in
 `emulator_patches.py` apply; they fix gaps in moto, never behaviour of the collection.
+
+It always listens on 127.0.0.1. `--listen ADDR` (repeatable) adds the same port on another local
+address: the data plane's podman network gateways (tools/dataplane), through which the containers
+reach their AWS. Those addresses are bound with IP_FREEBIND, because a podman bridge and its gateway
+address appear only when the network's first container starts; never 0.0.0.0.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -55,26 +63,76 @@ def client_env(endpoint: str, base: dict[str, str] | None = None) -> dict[str, s
     return env
 
 
-def serve(port: int, parent: int = 0) -> None:
+# Linux's IP_FREEBIND (not exported by the socket module): bind an address that is not (yet) local.
+IP_FREEBIND = 15
+
+
+def _check_listen(addresses: list[str]) -> list[str]:
+    """Extra listen addresses: single IPv4 addresses, never a wildcard (the emulator stays off the network)."""
+    checked = []
+    for address in addresses:
+        try:
+            ip = ipaddress.IPv4Address(address)
+        except ValueError:
+            raise SystemExit(f"emulator: --listen {address!r} is not an IPv4 address") from None
+        if ip.is_unspecified or ip.is_multicast:
+            raise SystemExit(f"emulator: --listen {address} would expose the emulator; name one local address")
+        if str(ip) != "127.0.0.1" and str(ip) not in checked:
+            checked.append(str(ip))
+    return checked
+
+
+def _extra_listener(app_factory, address: str, port: int):
+    """A second HTTP server on (address, port) for the same in-process moto (shared backends)."""
+    import threading  # noqa: PLC0415
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler  # noqa: PLC0415
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_IP, IP_FREEBIND, 1)
+    sock.bind((address, port))
+    sock.listen(128)
+    server = make_server(
+        address,
+        port,
+        DomainDispatcherApplication(app_factory),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+        fd=sock.fileno(),
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, sock
+
+
+def serve(port: int, parent: int = 0, listen: list[str] | None = None) -> None:
     """Run moto in this process until SIGTERM/SIGINT; print the bound port on the first line.
 
     With a parent PID, also stop when that process is gone, so that even a harness killed with
     SIGKILL leaves no emulator behind.
     """
+    extra = _check_listen(listen or [])
     os.environ.update(MOTO_SETTINGS)
     sys.path.insert(0, str(HERE))
     import emulator_patches  # noqa: PLC0415 (after the settings, before moto builds its backends)
+    from moto.moto_server.werkzeug_app import create_backend_app  # noqa: PLC0415
     from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
     emulator_patches.apply()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    print(server.get_host_and_port()[1], flush=True)
+    bound = server.get_host_and_port()[1]
+    extras = [_extra_listener(create_backend_app, address, bound) for address in extra]
+    print(bound, flush=True)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
     while not stopping and (not parent or _pid_alive(parent)):
         time.sleep(0.2)
+    for extra_server, sock in extras:
+        extra_server.shutdown()
+        sock.close()
     server.stop()
 
 
@@ -96,14 +154,16 @@ def _answers(endpoint: str) -> bool:
         return False
 
 
-def start(timeout: float = 60.0, tied: bool = True) -> tuple[subprocess.Popen, str]:
+def start(timeout: float = 60.0, tied: bool = True, listen: list[str] | None = None) -> tuple[subprocess.Popen, str]:
     """Launch `serve` on a free port in its own session and wait until it answers.
 
-    A tied emulator stops by itself when this process ends, however it ends.
+    A tied emulator stops by itself when this process ends, however it ends. `listen` adds local
+    addresses it also serves on (the same port).
     """
     parent = ["--parent", str(os.getpid())] if tied else []
+    extra = [arg for address in _check_listen(listen or []) for arg in ("--listen", address)]
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0", *parent],
+        [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0", *parent, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL if not os.environ.get("WEBSTACK_EMULATOR_DEBUG") else None,
         start_new_session=True,
@@ -175,14 +235,18 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = sub.add_parser("serve")
     p_serve.add_argument("--port", type=int, default=0)
     p_serve.add_argument("--parent", type=int, default=0)
+    p_serve.add_argument("--listen", action="append", default=[], metavar="ADDR")
     for name in ("start", "stop"):
-        sub.add_parser(name).add_argument("--state", type=Path, default=DEFAULT_STATE)
+        p_state = sub.add_parser(name)
+        p_state.add_argument("--state", type=Path, default=DEFAULT_STATE)
+        if name == "start":
+            p_state.add_argument("--listen", action="append", default=[], metavar="ADDR")
     p_run = sub.add_parser("run")
     p_run.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
     if args.action == "serve":
-        serve(args.port, args.parent)
+        serve(args.port, args.parent, args.listen)
         return 0
     if args.action == "run":
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -190,9 +254,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("run needs a command: emulator.py run -- CMD ARGS...")
         return run(command)
     if args.action == "start":
-        proc, endpoint = start(tied=False)
+        proc, endpoint = start(tied=False, listen=args.listen)
         args.state.parent.mkdir(parents=True, exist_ok=True)
-        args.state.write_text(json.dumps({"pid": proc.pid, "endpoint": endpoint}))
+        args.state.write_text(json.dumps({"pid": proc.pid, "endpoint": endpoint, "listen": _check_listen(args.listen)}))
         env = client_env(endpoint, base={})
         for key in sorted(env):
             print(f"export {key}={env[key]}")

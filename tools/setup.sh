@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # podman/runc/debootstrap: Molecule's real systemd hosts; nginx-light: a real server for the
-# health_check tests; python3-venv: the .venv on a system Python.
-APT_PACKAGES=(podman runc debootstrap nginx-light python3-venv ca-certificates git)
+# health_check tests; python3-venv: the .venv on a system Python; haproxy: the data plane's load
+# balancer stand-in (tools/dataplane); iproute2: the data plane's network gateway.
+APT_PACKAGES=(podman runc debootstrap nginx-light python3-venv ca-certificates git haproxy iproute2)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -17,10 +18,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# nginx from apt starts a system service; our tests start their own servers on loopback.
-if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
-  systemctl disable --now nginx >/dev/null 2>&1 || true
-fi
+# nginx and haproxy from apt start system services; our tests start their own servers on loopback.
+for service in nginx haproxy; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
+    systemctl disable --now "$service" >/dev/null 2>&1 || true
+  fi
+done
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

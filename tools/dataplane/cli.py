@@ -1,0 +1,180 @@
+"""The order of `up` and `down` (see the package docstring for what each piece stands in for).
+
+up:   the emulator (started when none runs, also listening on the network's gateway) → the local CA
+      → the podman network over the VPC's CIDR → the edge plug-in → the state file.
+down: the edge plug-in → every process the harness started (by PID) → every container and network
+      labelled with the environment → the emulator when `up` started it and no other data plane
+      uses it → the state file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import signal
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from . import ca, podman
+from .runner import emulator
+from .state import ENVIRONMENTS, ROOT, State
+
+EMULATOR_STATE = ROOT / ".cache" / "emulator.json"
+
+
+def say(text: str) -> None:
+    print(f"dataplane: {text}", file=sys.stderr, flush=True)
+
+
+def vpc_cidr(env: str) -> str:
+    """The environment's VPC CIDR, as its inventory sets it (the network the hosts live on)."""
+    values = yaml.safe_load((ROOT / "inventories" / env / "group_vars" / "all" / "vpc.yml").read_text())
+    return values["vpc_cidr_block"]
+
+
+def _answers(endpoint: str | None) -> bool:
+    if not endpoint:
+        return False
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _listening(address: str, port: int) -> bool:
+    """Whether a socket of this machine listens on address:port (/proc/net/tcp, state 0A)."""
+    want = f"{''.join(f'{int(o):02X}' for o in reversed(address.split('.')))}:{port:04X}"
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    return any(line.split()[1] == want and line.split()[3] == "0A" for line in lines)
+
+
+def ensure_emulator(state: State) -> None:
+    """Reuse the emulator that runs (this state's, `emulator.py start`'s, or AWS_ENDPOINT_URL), else start one.
+
+    The hosts reach it through the network's gateway, so it must listen there too: a started one listens on
+    every environment's gateway (bound before the bridges exist); a running one that does not is refused.
+    """
+    gateway = podman.gateway(vpc_cidr(state.env))
+    candidates = [state.get("emulator")]
+    if EMULATOR_STATE.exists():
+        candidates.append(json.loads(EMULATOR_STATE.read_text()).get("endpoint"))
+    candidates.append(os.environ.get("AWS_ENDPOINT_URL"))
+    for endpoint in candidates:
+        if endpoint and endpoint.startswith("http://127.0.0.1:") and _answers(endpoint):
+            port = int(endpoint.rsplit(":", 1)[1])
+            if not _listening(gateway, port):
+                raise SystemExit(
+                    f"dataplane: the emulator at {endpoint} does not listen on {gateway}, the gateway the hosts of "
+                    f"{state.env} reach it through. Stop it, or start it with "
+                    f"`tools/emulator.py start --listen {gateway}`, and rerun."
+                )
+            state["emulator"] = endpoint
+            return
+    gateways = sorted({podman.gateway(vpc_cidr(env)) for env in ENVIRONMENTS})
+    proc, endpoint = emulator.start(tied=False, listen=gateways)
+    EMULATOR_STATE.parent.mkdir(parents=True, exist_ok=True)
+    EMULATOR_STATE.write_text(json.dumps({"pid": proc.pid, "endpoint": endpoint, "listen": gateways}))
+    state.update(emulator=endpoint, started_emulator=True)
+    state["processes"]["emulator"] = proc.pid
+    say(f"started the emulator at {endpoint} (also on {', '.join(gateways)})")
+
+
+def plugin(name: str):
+    """The optional plug-in module `dataplane.<name>`, or None when it does not exist."""
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{name}":
+            raise
+        return None
+
+
+def up(env: str) -> State:
+    state = State.load(env)
+    state.save()
+    ensure_emulator(state)
+    state.save()
+    state["ca_bundle"] = str(ca.ensure(state.dir))
+    cidr = vpc_cidr(env)
+    state["network"] = podman.ensure_network(env, cidr)
+    state["gateway"] = podman.gateway(cidr)
+    state.save()
+    edge = plugin("edge")
+    if edge is not None:
+        edge.up(state)
+        state.save()
+    say(f"{env} is up; state in {state.save()}")
+    return state
+
+
+def _stop_pid(pid: int, grace: float = 10.0) -> None:
+    """Stop one process the harness started: TERM, then KILL after `grace` seconds."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def down(env: str) -> None:
+    state = State.load(env)
+    edge = plugin("edge")
+    if edge is not None:
+        edge.down(state)
+    for name, pid in sorted(state["processes"].items()):
+        if name == "emulator":
+            continue
+        _stop_pid(int(pid))
+    for container in podman.containers(env):
+        podman.remove_container(container["name"])
+    podman.remove_network(env)
+    others = [State.load(e) for e in ENVIRONMENTS if e != env]
+    in_use = any(o.get("emulator") == state.get("emulator") and o is not state and _has_state(o.env) for o in others)
+    if state.get("started_emulator") and "emulator" in state["processes"] and not in_use:
+        emulator.stop_pid(int(state["processes"]["emulator"]))
+        EMULATOR_STATE.unlink(missing_ok=True)
+    state.forget()
+    say(f"{env} is down")
+
+
+def _has_state(env: str) -> bool:
+    from .state import path  # noqa: PLC0415
+
+    return path(env).exists()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dataplane", description=__doc__)
+    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("--env", default="prod", choices=[*ENVIRONMENTS, "all"], help="all: down only")
+    args = parser.parse_args(argv)
+    if args.action == "up":
+        if args.env == "all":
+            parser.error("up takes one environment")
+        up(args.env)
+    elif args.action == "down":
+        for env in ENVIRONMENTS if args.env == "all" else (args.env,):
+            down(env)
+    else:
+        for env in ENVIRONMENTS if args.env == "all" else (args.env,):
+            print(json.dumps(State.load(env), indent=2, sort_keys=True))
+    return 0
