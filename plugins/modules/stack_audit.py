@@ -148,6 +148,7 @@ class AuditErrorHandler(AWSErrorHandler):
                 "NotFoundException",
                 "WAFNonexistentItemException",
                 "LoadBalancerNotFound",
+                "ResourceNotFound",  # CloudWatch GetDashboard: the dashboard does not exist (a finding, not an error)
             ]
         )
 

@@ -5,14 +5,17 @@ subscriptions, log retention, dashboard, budget with 80/100/120% ACTUAL + 100% F
 idempotent, changes nothing under --check (also on an empty account), follows changes (budget limit
 and subscribers), and tears down to nothing. stack_audit finds insecure resources; validate.yml passes
 a good deploy and fails a broken one (missing header, wrong status, over budget in strict mode),
-running the rollback hook.
+running the rollback hook, and reaches staging's API through an ALB that requires the origin-verify header.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import boto3
 import pytest
@@ -318,3 +321,87 @@ def test_validate_gates_pass_fail_and_roll_back(clean_emulator, tmp_path, nginx)
     assert cost["passed"] is False and cost["blocking"] is True
     assert "exceeds the $60.00 budget" in " ".join(run.failure_messages())
     assert marker.exists()
+
+
+# Staging's ALB has no certificate: its listener forwards only requests carrying CloudFront's secret
+# X-Origin-Verify header and answers everything else with a fixed 403 (roles/alb). This server stands in
+# for it, and records the headers of every request it gets.
+ORIGIN_SECRET = "0r1g1n-v3r1fy-s3cr3t-standin"
+ORIGIN_PARAMETER = "/illustra/staging/alb/origin-verify-secret"
+
+
+class _StagingAlb(BaseHTTPRequestHandler):
+    seen: ClassVar[list] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        _StagingAlb.seen.append((self.path, dict(self.headers)))
+        if self.path == "/":
+            # The website (CloudFront) with its security headers: no secret is needed or expected there.
+            status, body, kind = 200, b'<html><div id="root"></div></html>', "text/html"
+        elif self.headers.get("X-Origin-Verify") != ORIGIN_SECRET:
+            status, body, kind = 403, b"Forbidden", "text/plain"  # the ALB's fixed-response default action
+        else:
+            status, body, kind = 200, json.dumps({"status": "healthy"}).encode(), "application/json"
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        for name, value in (
+            ("Strict-Transport-Security", "max-age=63072000"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ):
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def staging_alb():
+    _StagingAlb.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StagingAlb)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_validate_sends_the_origin_verify_header_the_alb_requires(clean_emulator, tmp_path, staging_alb):
+    boto3.client("ssm").put_parameter(Name=ORIGIN_PARAMETER, Value=ORIGIN_SECRET, Type="SecureString")
+    report_dir = tmp_path / "reports"
+    run = run_playbook(
+        "playbooks/validate.yml",
+        "inventories/staging",
+        extra_vars={
+            # What the alb role publishes for staging (no certificate: the header is required).
+            "alb__output": {
+                "dns_name": "illustra-staging-1234567890.us-east-1.elb.amazonaws.com",
+                "https_enabled": False,
+                "origin_verify_header": "X-Origin-Verify",
+                "origin_verify_parameter": ORIGIN_PARAMETER,
+            },
+            "validate_endpoints": {"website": staging_alb + "/", "api": staging_alb + "/api/health"},
+            "validate_waf_probe": False,
+            "validate_retries": 1,
+            "validate_report_dir": str(report_dir),
+        },
+        verbosity=3,
+    )
+    assert run.rc == 0, run.summary()
+    report = json.loads((report_dir / "validate-staging.json").read_text())
+    api = next(g for g in report["gates"] if g["gate"] == "api_health")
+    assert api["passed"], api
+    assert report["api"]["status"] == 200
+
+    sent = {path: headers for path, headers in _StagingAlb.seen}
+    assert sent["/api/health"].get("X-Origin-Verify") == ORIGIN_SECRET
+    assert "X-Origin-Verify" not in sent["/"], "the secret goes to the load balancer only"
+    # The secret never shows, even at -vvv, nor in the report.
+    assert ORIGIN_SECRET not in run.stdout + run.stderr
+    assert ORIGIN_SECRET not in (report_dir / "validate-staging.json").read_text()
