@@ -151,12 +151,15 @@ def test_cloudwatch_role_converges_idempotent_check_and_teardown(clean_emulator,
     check = run_playbook(play, "inventories/prod", extra_vars=OUTPUTS, check=True, diff=True)
     assert check.rc == 0 and check.changed == 0, check.changed_tasks()
 
-    # Changes are followed: a new limit, one e-mail fewer, no ALB any more (its alarms are purged).
-    changed = dict(OUTPUTS, webstack_budget_usd=250, webstack_alert_emails=["ops@example.com"], alb__output=None)
+    # Changes are followed: a new limit (the inventory has 250), one e-mail fewer, no ALB any more (its
+    # alarms are purged).
+    changed = dict(OUTPUTS, webstack_budget_usd=310, webstack_alert_emails=["ops@example.com"], alb__output=None)
     run = run_playbook(play, "inventories/prod", extra_vars=changed, diff=True)
     assert run.rc == 0, run.summary()
     budget = boto3.client("budgets").describe_budget(AccountId=_account(), BudgetName="illustra-prod-monthly")["Budget"]
-    assert float(budget["BudgetLimit"]["Amount"]) == 250.0
+    assert float(budget["BudgetLimit"]["Amount"]) == 310.0
+    billing = cw.describe_alarms(AlarmNames=["illustra-prod-monitoring-estimated-charges"])["MetricAlarms"][0]
+    assert billing["Threshold"] == 310.0
     assert _budget_notifications("illustra-prod-monthly")[("ACTUAL", 120.0)] == [
         ("EMAIL", "ops@example.com"),
         ("SNS", topic_arn),
