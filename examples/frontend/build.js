@@ -7,7 +7,8 @@ const path = require("path");
 
 const here = __dirname;
 const out = path.join(here, process.env.BUILD_PATH || "build");
-const backend = process.env.REACT_APP_BACKEND_URL || "http://localhost:8000";
+// Unset or empty: the API is on the site's own origin (CloudFront routes /api/* to the load balancer).
+const backend = process.env.REACT_APP_BACKEND_URL ?? "";
 
 const hash = (text) => crypto.createHash("md5").update(text).digest("hex").slice(0, 8);
 const write = (rel, text) => {
@@ -31,4 +32,4 @@ for (const name of fs.readdirSync(path.join(here, "public"))) {
   write(name, text);
 }
 write("asset-manifest.json", JSON.stringify({ files: { "main.js": `/${jsName}`, "main.css": `/${cssName}` } }, null, 2) + "\n");
-console.log(`built ${out} (backend ${backend})`);
+console.log(`built ${out} (backend ${backend || "same origin"})`);
