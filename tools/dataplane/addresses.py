@@ -8,8 +8,9 @@ Nothing listens on the machine's other interfaces.
 from __future__ import annotations
 
 BLOCKS = {"dev": 1, "staging": 2, "prod": 3}
-# The listeners of one environment: the load balancer stand-in (HAProxy), the edge (CloudFront + WAF).
-HOSTS = {"alb": 10, "edge": 20, "website": 30}
+# The listeners of one environment: the load balancer stand-in (HAProxy), the WAF in front of it when the
+# load balancer has a web ACL (tools/dataplane/edge.py), the edge (CloudFront + its WAF), S3 website endpoints.
+HOSTS = {"alb": 10, "alb_waf": 11, "edge": 20, "website": 30}
 
 
 def for_env(env: str) -> dict[str, str]:

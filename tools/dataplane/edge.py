@@ -472,11 +472,10 @@ def _pick(paths: dict) -> dict:
 # ---- nginx ----------------------------------------------------------------------------------------------
 
 
-def write(state, decided: dict) -> Path:
+def write(directory: Path, decided: dict) -> Path:
     """Write nginx.conf, the njs modules and the ModSecurity rules; return nginx.conf's path (checked by nginx -t)."""
-    directory = state.dir / "edge"
     (directory / "tmp").mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(KeyError, PermissionError):
+    with contextlib.suppress(KeyError, PermissionError, LookupError):
         shutil.chown(directory / "tmp", *WORKER_USER)
     shutil.copyfile(TEMPLATES / "edge-cloudfront.js", directory / "edge-cloudfront.js")
     (directory / "edge-functions.js").write_text(edge_cloudfront.function_module(decided["functions"]))
@@ -495,14 +494,16 @@ def write(state, decided: dict) -> Path:
     return conf
 
 
-def _alive(pid: int | None) -> bool:
+def alive(pid: int | None) -> bool:
+    """Whether `pid` is a running nginx (not a recycled PID, not a zombie)."""
     if not pid:
         return False
     try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"nginx" in cmdline
+    return b"nginx" in cmdline and stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _listening(address: str, port: int, timeout: float = 0.5) -> bool:
@@ -520,12 +521,15 @@ def _wait_for(predicate, timeout: float, what: str, log: Path) -> None:
         time.sleep(0.1)
 
 
-def serve(state, conf: Path, listeners: list[tuple[str, int]]) -> int:
-    """Start nginx, or reload it when it runs; returns the master's PID."""
+def serve(conf: Path, listeners: list[tuple[str, int]], pid: int | None = None, on_start=None) -> int:
+    """Start nginx with `conf`, or reload the nginx `pid` when it runs; returns the master's PID.
+
+    `on_start(pid)` is called as soon as a new master runs, before waiting for its listeners, so that
+    the caller records it (and can stop it) even when the wait fails.
+    """
     directory = conf.parent
     error_log = directory / "error.log"
-    pid = (state.get("processes") or {}).get("edge")
-    if _alive(pid):
+    if alive(pid):
         before = error_log.read_text().count("start worker process") if error_log.exists() else 0
         os.kill(pid, signal.SIGHUP)
         _wait_for(
@@ -539,19 +543,18 @@ def serve(state, conf: Path, listeners: list[tuple[str, int]]) -> int:
     if taken:
         raise SystemExit(
             f"dataplane edge: {', '.join(taken)} already in use: an edge left running by an earlier run? "
-            f"Stop it (its PID is in {error_log.parent / 'nginx.pid'}) and rerun."
+            f"Stop it (its PID is in {directory / 'nginx.pid'}) and rerun."
         )
-    out = (directory / "nginx.out").open("ab")
-    proc = subprocess.Popen(
-        [NGINX, "-c", str(conf), "-p", str(directory)],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    out.close()
-    state.setdefault("processes", {})["edge"] = proc.pid
-    state.save()
+    with (directory / "nginx.out").open("ab") as out:
+        proc = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(directory)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    if on_start:
+        on_start(proc.pid)
     _wait_for(
         lambda: proc.poll() is None and all(_listening(a, p) for a, p in listeners),
         60,
@@ -561,17 +564,40 @@ def serve(state, conf: Path, listeners: list[tuple[str, int]]) -> int:
     return proc.pid
 
 
+def stop(pid: int | None, grace: float = 10.0) -> None:
+    """Stop the nginx master `pid` (TERM, then KILL after `grace` seconds); nothing when it is not one."""
+    if not alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it when this process started it
+        if not alive(pid):
+            break
+        time.sleep(0.05)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def listeners_of(context: dict) -> list[tuple[str, int]]:
+    """Every address:port the configuration listens on."""
+    found = []
+    if context["distributions"]:
+        found += [(context["address"], 80), (context["address"], 443)]
+    for waf in context["alb_wafs"]:
+        found += [(waf["address"], listener["port"]) for listener in waf["listeners"]]
+    found += [(site["address"], 80) for site in context["websites"]]
+    return sorted(set(found))
+
+
 def up(state) -> None:
     """Serve the environment's edge (see the module docstring); safe to call again after any change."""
     started = time.monotonic()
     decided = plan(state)
-    context = decided["context"]
-    listeners = []
-    if context["distributions"]:
-        listeners += [(context["address"], 80), (context["address"], 443)]
-    for waf in context["alb_wafs"]:
-        listeners += [(waf["address"], listener["port"]) for listener in waf["listeners"]]
-    listeners += [(site["address"], 80) for site in context["websites"]]
+    listeners = listeners_of(decided["context"])
     state["resolve"] = decided["resolve"]
     state["website_url"] = decided["website_url"] or state.get("website_url")
     state["edge"] = decided["report"]
@@ -579,24 +605,20 @@ def up(state) -> None:
         down(state)
         say(f"nothing to serve for {state.env} (no distribution, web ACL in front of a load balancer, or S3 website)")
         return
-    conf = write(state, decided)
-    pid = serve(state, conf, listeners)
+    conf = write(state.dir / "edge", decided)
+
+    def record(pid: int) -> None:
+        state["processes"]["edge"] = pid
+        state.save()
+
+    pid = serve(conf, listeners, state["processes"].get("edge"), on_start=record)
     state.save()
     say(f"{state.env}: nginx {pid} serves {len(listeners)} listeners in {time.monotonic() - started:.1f}s")
 
 
 def down(state) -> None:
     """Stop the edge's nginx (by its PID) and forget it; nothing else of the data plane is touched."""
-    pid = (state.get("processes") or {}).pop("edge", None)
-    if _alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.05)
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    stop(state["processes"].pop("edge", None))
 
 
 # ---- how a person browses ----------------------------------------------------------------------------
