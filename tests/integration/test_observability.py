@@ -300,8 +300,16 @@ def test_validate_gates_pass_fail_and_roll_back(clean_emulator, tmp_path, nginx)
     run, report, marker = _validate(tmp_path, nginx, {"webstack_budget_usd": 300})
     assert run.rc == 0, run.summary()
     assert report["passed"] is True
-    assert [g["gate"] for g in report["gates"]] == ["website_health", "api_health", "monitoring", "security", "cost"]
-    assert all(g["passed"] for g in report["gates"]), report["gates"]
+    assert [g["gate"] for g in report["gates"]] == [
+        "website_health",
+        "api_health",
+        "waf_probe",
+        "monitoring",
+        "security",
+        "cost",
+    ]
+    assert all(g["passed"] and g["status"] == "ok" for g in report["gates"]), report["gates"]
+    assert report["skipped"] == []
     assert report["website"]["waf_probe"]["passed"] and report["cost"]["within_budget"]
     assert not marker.exists()
 
@@ -324,6 +332,22 @@ def test_validate_gates_pass_fail_and_roll_back(clean_emulator, tmp_path, nginx)
     assert cost["passed"] is False and cost["blocking"] is True
     assert "exceeds the $60.00 budget" in " ".join(run.failure_messages())
     assert marker.exists()
+    marker.unlink()
+
+    # Gates that do not run (no data plane: HTTP gates off) are reported as skipped, never as ok.
+    run, report, marker = _validate(tmp_path, nginx, {"webstack_budget_usd": 300, "validate_http_gates": False})
+    assert run.rc == 0, run.summary()
+    statuses = {g["gate"]: g["status"] for g in report["gates"]}
+    assert statuses == {
+        "website_health": "skipped",
+        "api_health": "skipped",
+        "waf_probe": "skipped",
+        "monitoring": "ok",
+        "security": "ok",
+        "cost": "ok",
+    }
+    assert report["skipped"] == ["website_health", "api_health", "waf_probe"]
+    assert all("skipped" in g["details"][0] for g in report["gates"] if g["status"] == "skipped")
 
 
 # Staging's ALB has no certificate: its listener forwards only requests carrying CloudFront's secret
