@@ -117,7 +117,8 @@ def audit(env: str) -> dict:
     by_severity = {}
     for finding in findings:
         by_severity[finding.get("severity", "?")] = by_severity.get(finding.get("severity", "?"), 0) + 1
-    gates = ", ".join(f"{g['gate']} {'ok' if g['passed'] else 'FAILED'}" for g in report.get("gates", []))
+    words = {"ok": "ok", "failed": "FAILED", "skipped": "skipped"}
+    gates = ", ".join(f"{g['gate']} {words.get(g.get('status'), g.get('status'))}" for g in report.get("gates", []))
     return {"summary": f"{gates}; findings {by_severity or 'none'}", "findings": findings}
 
 

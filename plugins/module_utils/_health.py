@@ -20,6 +20,18 @@ DEFAULT_SECURITY_HEADERS = [
 
 WAF_PROBE_QUERY = "q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 
+# Sent unless the task sets its own: AWS WAF's core rule set blocks requests without a User-Agent
+# (NoUserAgent_HEADER, https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+USER_AGENT = "illustra.webstack-health_check"
+
+
+def request_headers(headers):
+    """The task's headers, with a User-Agent unless it names one."""
+    out = dict(headers or {})
+    if not any(name.lower() == "user-agent" for name in out):
+        out["User-Agent"] = USER_AGENT
+    return out
+
 
 def backoff_delays(attempts, initial, factor=2.0, maximum=30.0):
     """Delays between ``attempts`` tries: initial, initial*factor, ... capped at ``maximum``."""

@@ -30,7 +30,9 @@ options:
     choices: [GET, HEAD]
     default: GET
   headers:
-    description: Request headers (for example V(Host) to address a virtual host through a load balancer).
+    description:
+      - Request headers (for example V(Host) to address a virtual host through a load balancer).
+      - A C(User-Agent) is sent unless one is given here, since AWS WAF's core rule set blocks requests without one.
     type: dict
     default: {}
   expected_status:
@@ -188,6 +190,7 @@ from ansible_collections.illustra.webstack.plugins.module_utils._health import e
 from ansible_collections.illustra.webstack.plugins.module_utils._health import failures
 from ansible_collections.illustra.webstack.plugins.module_utils._health import lower_headers
 from ansible_collections.illustra.webstack.plugins.module_utils._health import probe_url
+from ansible_collections.illustra.webstack.plugins.module_utils._health import request_headers
 
 MAX_BODY = 1024 * 1024
 
@@ -217,7 +220,7 @@ def fetch(url, method, headers, *, timeout, validate_certs, ca_path):
             )
         else:
             conn = HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
-        conn.request(method, path, headers=headers)
+        conn.request(method, path, headers=request_headers(headers))
         response = conn.getresponse()
         body = response.read(MAX_BODY)
         latency_ms = int((time.time() - started) * 1000)

@@ -94,3 +94,9 @@ def test_cert_days_left():
 def test_failures_lines():
     checks = health.evaluate(_resp(status=500, latency_ms=900), SPEC)
     assert health.failures(checks) == ["status: status 500, expected one of [200]", "latency: 900 ms, limit 500 ms"]
+
+
+def test_requests_carry_a_user_agent_unless_the_task_sets_one():
+    # AWS WAF's core rule set (NoUserAgent_HEADER) blocks requests without one: the gate would get 403.
+    assert health.request_headers({})["User-Agent"] == health.USER_AGENT
+    assert health.request_headers({"user-agent": "mine", "Host": "x"}) == {"user-agent": "mine", "Host": "x"}
