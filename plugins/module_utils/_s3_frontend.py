@@ -56,11 +56,37 @@ def public_access_block(mode):
     }
 
 
-def encryption_rules(algorithm, kms_key_id):
+def encryption_rules(algorithm, kms_key_id, block_sse_c=True):
+    """The default encryption rule; SSE-C uploads blocked unless asked (new buckets block them since 2026)."""
     default = {"SSEAlgorithm": algorithm}
     if algorithm == "aws:kms" and kms_key_id:
         default["KMSMasterKeyID"] = kms_key_id
-    return [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": algorithm == "aws:kms"}]
+    return [
+        {
+            "ApplyServerSideEncryptionByDefault": default,
+            "BucketKeyEnabled": algorithm == "aws:kms",
+            "BlockedEncryptionTypes": {"EncryptionType": ["SSE-C" if block_sse_c else "NONE"]},
+        }
+    ]
+
+
+def _canon_encryption_rule(rule):
+    """The settings a rule carries, in one form: AWS omits BucketKeyEnabled when false, and reports
+    BlockedEncryptionTypes as NONE, or not at all, where SSE-C is allowed."""
+    default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+    blocked = (rule.get("BlockedEncryptionTypes") or {}).get("EncryptionType") or []
+    return {
+        "algorithm": default.get("SSEAlgorithm"),
+        "kms_key_id": default.get("KMSMasterKeyID") or None,
+        "bucket_key": bool(rule.get("BucketKeyEnabled")),
+        "blocked": sorted(set(blocked) - {"NONE"}),
+    }
+
+
+def encryption_differs(current_rules, desired_rules):
+    """Whether the bucket's default encryption differs from ours (AWS's own fields are not drift)."""
+    current = [_canon_encryption_rule(r) for r in current_rules or []]
+    return current != [_canon_encryption_rule(r) for r in desired_rules]
 
 
 def lifecycle_rule(noncurrent_days, abort_days, expiration_days=None, prefix=""):
@@ -101,18 +127,49 @@ def lifecycle_differs(current_rules, rule):
     return True
 
 
+# Regions whose S3 website endpoint is <bucket>.s3-website-<region>.amazonaws.com; every other region uses
+# <bucket>.s3-website.<region>.amazonaws.com (AWS General Reference, "Amazon S3 website endpoints").
+WEBSITE_DASH_REGIONS = frozenset(
+    {
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "eu-west-1",
+        "sa-east-1",
+        "us-gov-west-1",
+    }
+)
+
+
+def website_endpoint(bucket, region):
+    """The host name of the bucket's S3 website endpoint, in the form its region uses."""
+    separator = "-" if region in WEBSITE_DASH_REGIONS else "."
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"{bucket}.s3-website{separator}{region}.{suffix}"
+
+
 def managed_statements(bucket, mode):
+    """Our policy statements: deny requests without TLS; in website mode, public s3:GetObject.
+
+    The website endpoint is HTTP only (aws:SecureTransport false), so in website mode the TLS deny spares
+    s3:GetObject, the one action the endpoint serves; every other action still needs TLS.
+    """
     arn = f"arn:aws:s3:::{bucket}"
-    statements = [
-        {
-            "Sid": TLS_SID,
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [arn, f"{arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ]
+    tls = {
+        "Sid": TLS_SID,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    if mode == "website":
+        tls = {k: v for k, v in tls.items() if k != "Action"}
+        tls["NotAction"] = "s3:GetObject"
+    statements = [tls]
     if mode == "website":
         statements.append(
             {

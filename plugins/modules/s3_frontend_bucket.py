@@ -18,7 +18,8 @@ description:
     requests without TLS. CloudFront reads it through Origin Access Control.
   - O(mode=website) is the explicit exception for an environment without a CDN (the S3 website
     endpoint, HTTP only) - it lifts only the two Block Public Access flags that forbid a public policy
-    and adds a policy statement that allows C(s3:GetObject) (nothing else) to everyone.
+    and adds a policy statement that allows C(s3:GetObject) (nothing else) to everyone. Its TLS-only
+    statement spares C(s3:GetObject), the one action the endpoint serves over plain HTTP.
   - Bucket policy statements are managed by C(Sid); statements added by others (for example the
     CloudFront OAC statement of M(illustra.webstack.cloudfront_web_distribution)) are kept.
 author:
@@ -41,6 +42,12 @@ options:
   kms_key_id:
     description: KMS key for O(encryption=aws:kms); the AWS managed key when omitted.
     type: str
+  block_sse_c:
+    description:
+      - Refuse uploads encrypted with customer-provided keys (SSE-C), as S3 does for new buckets since 2026.
+      - The rule's C(BlockedEncryptionTypes) that S3 reports is compared with this, so it is not drift.
+    type: bool
+    default: true
   versioning:
     description: Keep object versions (needed to roll back a release and to recover deleted objects).
     type: bool
@@ -131,7 +138,9 @@ bucket:
       description: Regional domain name, the CloudFront origin.
       type: str
     website_endpoint:
-      description: Website endpoint host name (O(mode=website) only, else empty).
+      description:
+        - Website endpoint host name (O(mode=website) only, else empty), in the form of the bucket's region
+          (C(<bucket>.s3-website-<region>.amazonaws.com) or C(<bucket>.s3-website.<region>.amazonaws.com)).
       type: str
     changes:
       description: The settings that were (or in check mode would be) changed.
@@ -173,7 +182,7 @@ def desired_state(p, current):
     return {
         "public_access_block": s3f.public_access_block(mode),
         "object_ownership": "BucketOwnerEnforced",
-        "encryption": s3f.encryption_rules(p["encryption"], p["kms_key_id"]),
+        "encryption": s3f.encryption_rules(p["encryption"], p["kms_key_id"], p["block_sse_c"]),
         "versioning": "Enabled" if p["versioning"] else "Suspended",
         "lifecycle": s3f.merged_lifecycle(current.get("lifecycle"), rule),
         "logging": s3f.logging_config(p["logging_bucket"], p["logging_prefix"]),
@@ -186,9 +195,11 @@ def desired_state(p, current):
 def plan(p, current, desired):
     """The names of the settings that differ (pure: compares two dicts of settings)."""
     changes = []
-    for key in ("public_access_block", "object_ownership", "encryption", "logging", "website"):
+    for key in ("public_access_block", "object_ownership", "logging", "website"):
         if current.get(key) != desired[key]:
             changes.append(key)
+    if s3f.encryption_differs(current.get("encryption"), desired["encryption"]):
+        changes.append("encryption")
     enabled = current.get("versioning") == "Enabled"
     if (desired["versioning"] == "Enabled") != enabled:
         changes.append("versioning")
@@ -248,7 +259,7 @@ def describe(p, region, changes, exists=True):
     if not exists:
         return {}
     bucket = p["name"]
-    website = f"{bucket}.s3-website-{region}.amazonaws.com" if p["mode"] == "website" else ""
+    website = s3f.website_endpoint(bucket, region) if p["mode"] == "website" else ""
     return {
         "name": bucket,
         "arn": f"arn:aws:s3:::{bucket}",
@@ -264,6 +275,7 @@ def main():
         mode=dict(type="str", default="private", choices=["private", "website"]),
         encryption=dict(type="str", default="AES256", choices=["AES256", "aws:kms"]),
         kms_key_id=dict(type="str"),
+        block_sse_c=dict(type="bool", default=True),
         versioning=dict(type="bool", default=True),
         noncurrent_version_days=dict(type="int", default=30),
         abort_multipart_days=dict(type="int", default=7),

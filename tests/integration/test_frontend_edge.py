@@ -8,14 +8,17 @@ Runs site.yml limited to the `frontend` tag (preflight always runs); the backend
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 
 import boto3
 import pytest
-from webstack_test import run_playbook, tagged_resources
+from webstack_test import ROOT, run_playbook, tagged_resources
 
 pytestmark = pytest.mark.integration
 
 DOMAIN = "illustra-demo.example.com"
+EXAMPLE_BUILD = ROOT / "examples" / "frontend" / "build"
 
 
 def site(env, check=False):
@@ -51,6 +54,8 @@ def assert_private_bucket(s3, bucket):
     ]
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # Reported by S3 for new buckets since 2026 (failure 9: the rerun below must still be changed=0).
+    assert rules[0]["BlockedEncryptionTypes"] == {"EncryptionType": ["SSE-C"]}
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     assert any("NoncurrentVersionExpiration" in r and r["Status"] == "Enabled" for r in lifecycle)
@@ -61,6 +66,41 @@ def assert_private_bucket(s3, bucket):
 def bucket_policy(s3, bucket):
     statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
     return {s["Sid"]: s for s in statements}
+
+
+def website_get(endpoint, host, path="/", method="GET"):
+    """An anonymous plain-HTTP request to an S3 website endpoint (the emulator answers for its host name)."""
+    request = urllib.request.Request(f"{endpoint}{path}", headers={"Host": host}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def published(run, task):
+    """A fact a role published on whichever lane ran it."""
+    for t in reversed(run.tasks):
+        if t["name"].split(" : ")[-1] == task:
+            for result in t["hosts"].values():
+                if result.get("ansible_facts"):
+                    return result["ansible_facts"]
+    raise KeyError(task)
+
+
+def assert_dev_site_is_served(run, s3, endpoint):
+    """Failure 1: dev's website answers an anonymous browser over plain HTTP (the website endpoint is HTTP only)."""
+    bucket = "illustra-dev-frontend"
+    website = published(run, "Publish the bucket for later roles")["frontend_s3__output"]["website_endpoint"]
+    assert website == f"{bucket}.s3-website-us-east-1.amazonaws.com"
+    index = (EXAMPLE_BUILD / "index.html").read_bytes()
+    s3.put_object(Bucket=bucket, Key="index.html", Body=index, ContentType="text/html; charset=utf-8")
+    assert website_get(endpoint, website) == (200, index)
+    # A client-side route is no object: without s3:ListBucket the endpoint answers 403, with the error
+    # document (the app) as body, so the app still loads; listing stays private.
+    assert website_get(endpoint, website, "/projects/42") == (403, index)
+    # Only GET and HEAD are served, and writes over plain HTTP stay denied by the TLS statement.
+    assert website_get(endpoint, website, "/index.html", method="PUT")[0] == 405
 
 
 def assert_dev(s3):
@@ -77,7 +117,10 @@ def assert_dev(s3):
     policy = bucket_policy(s3, bucket)
     assert policy["PublicReadGetObject"]["Action"] == "s3:GetObject"
     assert policy["PublicReadGetObject"]["Resource"] == f"arn:aws:s3:::{bucket}/*"
-    assert policy["DenyInsecureTransport"]["Effect"] == "Deny"
+    # Every action but s3:GetObject (the website endpoint's only one, over plain HTTP) still needs TLS.
+    tls = policy["DenyInsecureTransport"]
+    assert tls["Effect"] == "Deny" and tls["NotAction"] == "s3:GetObject" and "Action" not in tls
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert distributions() == []
     assert web_acls("CLOUDFRONT") == [] and web_acls("REGIONAL") == []
 
@@ -183,6 +226,7 @@ def test_frontend_edge(clean_emulator, env):
     assert first.rc == 0, first.summary()
     assert first.changed > 0
     if env == "dev":
+        assert_dev_site_is_served(first, s3, clean_emulator)
         assert_dev(s3)
     else:
         web_acl_arn = assert_waf(env, "Block")

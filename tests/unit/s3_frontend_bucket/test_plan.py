@@ -11,6 +11,7 @@ def params(**over):
         "mode": "private",
         "encryption": "AES256",
         "kms_key_id": None,
+        "block_sse_c": True,
         "versioning": True,
         "noncurrent_version_days": 30,
         "abort_multipart_days": 7,
@@ -101,3 +102,70 @@ def test_lifecycle_rule_expires_current_objects_under_a_prefix_when_asked():
 )
 def test_lifecycle_expiration_and_prefix_are_compared(current, differs):
     assert s3f.lifecycle_differs([current], s3f.lifecycle_rule(30, 1, 90, "mongodb/")) is differs
+
+
+# What GetBucketEncryption reports for a bucket created since 2026 (SSE-S3, SSE-C blocked by S3 itself).
+AWS_NEW_BUCKET_RULE = {
+    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+    "BucketKeyEnabled": False,
+    "BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("current", "differs"),
+    [
+        ([AWS_NEW_BUCKET_RULE], False),
+        ([{k: v for k, v in AWS_NEW_BUCKET_RULE.items() if k != "BucketKeyEnabled"}], False),
+        # A bucket created before 2026, or in a region that still allows SSE-C: the block is put once.
+        ([{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}], True),
+        ([dict(AWS_NEW_BUCKET_RULE, BlockedEncryptionTypes={"EncryptionType": ["NONE"]})], True),
+        ([dict(AWS_NEW_BUCKET_RULE, ApplyServerSideEncryptionByDefault={"SSEAlgorithm": "aws:kms"})], True),
+        ([], True),
+    ],
+)
+def test_encryption_reported_by_s3_is_not_drift(current, differs):
+    p = params()
+    desired = mod.desired_state(p, {})["encryption"]
+    assert s3f.encryption_differs(current, desired) is differs
+    state = dict(mod.desired_state(p, {}), encryption=current, versioning="Enabled")
+    assert ("encryption" in mod.plan(p, state, mod.desired_state(p, state))) is differs
+
+
+def test_kms_key_and_sse_c_opt_out_are_compared():
+    kms = s3f.encryption_rules("aws:kms", "arn:aws:kms:us-east-1:111122223333:key/k")
+    assert kms[0]["BucketKeyEnabled"] is True
+    assert s3f.encryption_differs(kms, s3f.encryption_rules("aws:kms", "arn:aws:kms:us-east-1:111122223333:key/other"))
+    allowed = s3f.encryption_rules("AES256", None, block_sse_c=False)
+    assert allowed[0]["BlockedEncryptionTypes"] == {"EncryptionType": ["NONE"]}
+    assert not s3f.encryption_differs([{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}], allowed)
+
+
+@pytest.mark.parametrize(
+    ("region", "endpoint"),
+    [
+        ("us-east-1", "b.s3-website-us-east-1.amazonaws.com"),
+        ("us-west-2", "b.s3-website-us-west-2.amazonaws.com"),
+        ("eu-west-1", "b.s3-website-eu-west-1.amazonaws.com"),
+        ("ap-southeast-2", "b.s3-website-ap-southeast-2.amazonaws.com"),
+        ("sa-east-1", "b.s3-website-sa-east-1.amazonaws.com"),
+        ("us-gov-west-1", "b.s3-website-us-gov-west-1.amazonaws.com"),
+        ("us-east-2", "b.s3-website.us-east-2.amazonaws.com"),
+        ("eu-central-1", "b.s3-website.eu-central-1.amazonaws.com"),
+        ("eu-west-2", "b.s3-website.eu-west-2.amazonaws.com"),
+        ("ap-south-1", "b.s3-website.ap-south-1.amazonaws.com"),
+        ("ca-central-1", "b.s3-website.ca-central-1.amazonaws.com"),
+        ("cn-north-1", "b.s3-website.cn-north-1.amazonaws.com.cn"),
+    ],
+)
+def test_website_endpoint_has_the_form_of_its_region(region, endpoint):
+    assert mod.describe(params(mode="website"), region, [])["website_endpoint"] == endpoint
+    assert mod.describe(params(), region, [])["website_endpoint"] == ""
+
+
+def test_website_tls_statement_spares_only_get_object():
+    website = {s["Sid"]: s for s in s3f.managed_statements("b", "website")}["DenyInsecureTransport"]
+    assert website["NotAction"] == "s3:GetObject" and "Action" not in website
+    assert website["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    private = {s["Sid"]: s for s in s3f.managed_statements("b", "private")}["DenyInsecureTransport"]
+    assert private["Action"] == "s3:*" and "NotAction" not in private
