@@ -17,8 +17,10 @@ $(VENV)/.setup-done: requirements.txt tools/setup.sh tests/e2e/browser/package-l
 	bash tools/setup.sh
 	touch $@
 
+# The demo starts and stops its own emulator. DEMO_DATAPLANE=prod (or "staging prod", or all) also runs those
+# environments as real software, validates them with every HTTP gate on and takes browser screenshots.
 demo: setup
-	$(EMULATOR) $(BIN)/python tools/demo.py
+	$(BIN)/python tools/demo.py
 
 test: setup
 	$(MAKE) --no-print-directory lint

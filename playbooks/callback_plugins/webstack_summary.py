@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 import os
+import re
 
 from ansible import constants
 from ansible.plugins.callback import CallbackBase
@@ -95,7 +96,9 @@ def render(summary, changes, gates=None, failed_at=None):
             "  {:<18} {}{}".format(
                 g["gate"],
                 STATUS_WORDS.get(g.get("status"), g.get("status")),
-                (": " + "; ".join(g.get("details") or [])) if g.get("status") in ("failed", "skipped") else "",
+                (": " + "; ".join(re.sub(r"^skipped: ", "", str(d)) for d in g.get("details") or []))
+                if g.get("status") in ("failed", "skipped")
+                else "",
             )
             for g in gates
         ]

@@ -72,7 +72,7 @@ class Origin(BaseHTTPRequestHandler):
                 self._send(200, b'{"status": "ok"}', "application/json")
             else:
                 self._send(404, b'{"detail": "Not Found"}', "application/json")
-        elif self.path == "/index.html":
+        elif self.path == "/index.html" and not host.startswith("emptied-bucket."):
             self._send(200, INDEX, "text/html", {"X-Frame-Options": "SAMEORIGIN"})
         else:
             self._send(404, b"<Error><Code>NoSuchKey</Code></Error>", "application/xml")
@@ -113,11 +113,21 @@ def served(tmp_path_factory):
     stub = f"{ORIGIN_ADDRESS}:{origin.server_address[1]}"
     waf = edge_waf.model(FIXTURES["prod_web_acl"])
     waf["zone"] = edge_waf.rate_zone(waf)
+    # A web ACL whose rate rule allows 10 requests per 5 minutes (AWS's smallest limit), to see it act.
+    strict_acl = copy.deepcopy(FIXTURES["prod_web_acl"])
+    strict_acl["Name"] = "strict"
+    next(r for r in strict_acl["Rules"] if "RateBasedStatement" in r["Statement"])["Statement"]["RateBasedStatement"][
+        "Limit"
+    ] = 10
+    strict = edge_waf.model(strict_acl)
+    strict["zone"] = edge_waf.rate_zone(strict)
     default_cert = {k: str(v) for k, v in ca.issue(directory, ["*.cloudfront.net"]).items() if k in ("cert", "key")}
     models = []
     for dist_id, domain, function, error_pages in (
         ("ESPA", "spa.cloudfront.net", True, False),
         ("ELEGACY", "legacy.cloudfront.net", False, True),
+        ("EEMPTIED", "emptied.cloudfront.net", False, True),
+        ("ERATED", "rated.cloudfront.net", False, False),
     ):
         distribution = _distribution(dist_id, domain, function=function, error_pages=error_pages)
         config = distribution["DistributionConfig"]
@@ -129,10 +139,14 @@ def served(tmp_path_factory):
                 upstream=f"{dist_id.lower()}_s3",
                 servers=[stub],
                 scheme="http",
-                host=s3_origin["DomainName"],
+                host=(
+                    "emptied-bucket.s3.us-east-1.amazonaws.com" if dist_id == "EEMPTIED" else s3_origin["DomainName"]
+                ),
                 path="",
                 sign=True,
                 region="us-east-1",
+                # The collection's bucket policy grants CloudFront s3:GetObject only.
+                not_found_is_forbidden=True,
             ),
             api_origin["Id"]: edge_cloudfront.Origin(
                 id=api_origin["Id"],
@@ -162,7 +176,7 @@ def served(tmp_path_factory):
         model = edge_cloudfront.build(
             distribution, origins=origins, header_policies={policy_id: policy}, certificates={"default": default_cert}
         )
-        model["waf"] = waf
+        model["waf"] = strict if dist_id == "ERATED" else waf
         models.append(model)
     context = {
         "env": "test",
@@ -171,16 +185,16 @@ def served(tmp_path_factory):
         "distributions": models,
         "alb_wafs": [],
         "websites": [],
-        "wafs": [waf],
+        "wafs": [waf, strict],
         "origins": [o for m in models for o in m["origins"]],
-        "rate_zones": [dict(waf["zone"], acl=waf["name"], limit=2000, window=300)],
+        "rate_zones": [dict(w["zone"], acl=w["name"], limit=w["rate"]["limit"], window=300) for w in (waf, strict)],
         "header_rules": {},
         "compressible_types": edge_cloudfront.COMPRESSIBLE_TYPES,
         "origin_prefix": edge_cloudfront.ORIGIN_PREFIX,
         "ca_bundle": str(ca.ensure(directory)),
         "credentials": edge.CREDENTIALS,
     }
-    decided = {"context": context, "functions": {"spa-routing": SPA_FUNCTION}, "wafs": [waf]}
+    decided = {"context": context, "functions": {"spa-routing": SPA_FUNCTION}, "wafs": [waf, strict]}
     conf = edge.write(directory, decided)
     pid = None
     try:
@@ -249,9 +263,10 @@ def test_a_viewer_request_function_serves_deep_links(served):
     status, _, body = get(served, "spa.cloudfront.net", "/products/poster-aurora")
     assert (status, body) == (200, INDEX)
     assert [r["path"] for r in Origin.seen] == ["/index.html"]
-    # Files keep their 404 (S3's, through CloudFront): the function only rewrites paths without an extension.
-    status, _, _ = get(served, "spa.cloudfront.net", "/static/missing.js")
-    assert status == 404
+    # A missing file is S3's 403 (no s3:ListBucket for CloudFront): the function only rewrites paths without an extension.
+    status, headers, _ = get(served, "spa.cloudfront.net", "/static/missing.js")
+    assert status == 403
+    assert headers["strict-transport-security"].startswith("max-age=")
 
 
 def test_the_api_behaviour_passes_the_api_s_own_answers(served):
@@ -275,6 +290,13 @@ def test_the_waf_blocks_with_403(served):
     assert status == 403
 
 
+def test_the_rate_rule_blocks_a_client_over_its_limit(served):
+    """Limit 10 per 5 minutes per IP: a burst of 10 passes, the 11th request on gets 403 (a bounded loop)."""
+    statuses = [get(served, "rated.cloudfront.net", "/index.html")[0] for _ in range(14)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10:] == [403] * 4
+
+
 def test_custom_error_responses_replace_the_waf_and_api_errors_as_on_aws(served):
     """403/404 -> /index.html (200) also turns the WAF's block and the API's 404 into the app (AWS documents this)."""
     status, headers, body = get(served, "legacy.cloudfront.net", "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
@@ -282,6 +304,14 @@ def test_custom_error_responses_replace_the_waf_and_api_errors_as_on_aws(served)
     status, headers, body = get(served, "legacy.cloudfront.net", "/api/does-not-exist")
     assert (status, body) == (200, INDEX)
     assert headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_an_error_page_that_is_missing_gives_the_page_s_status(served):
+    """AWS: when the custom error page is unavailable, the viewer gets the status its origin answered."""
+    status, _, _ = get(served, "emptied.cloudfront.net", "/")
+    # index.html is missing: S3's 403, then the error page (index.html again) is missing too: its 403.
+    assert status == 403
+    assert [r["path"] for r in Origin.seen] == ["/index.html", "/index.html"]
 
 
 def test_plain_http_redirects_to_https(served):

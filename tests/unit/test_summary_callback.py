@@ -55,7 +55,7 @@ def test_every_part_of_the_summary():
 def test_skipped_gates_are_named_skipped_never_ok():
     out = text(SUMMARY, {}, GATES)
     assert "validation         passed, 1 skipped" in out
-    assert "  waf_probe          skipped: skipped: HTTP gates off" in out
+    assert "  waf_probe          skipped: HTTP gates off" in out
     assert "  website_health     ok" in out
     assert "changed            nothing" in out
 

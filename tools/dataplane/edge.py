@@ -614,6 +614,8 @@ def up(state) -> None:
     pid = serve(conf, listeners, state["processes"].get("edge"), on_start=record)
     state.save()
     say(f"{state.env}: nginx {pid} serves {len(listeners)} listeners in {time.monotonic() - started:.1f}s")
+    # What `make e2e-up` leaves a person with: how to browse the environment.
+    print(browse(state), file=sys.stderr, flush=True)
 
 
 def down(state) -> None:

@@ -128,4 +128,6 @@ def rate_zone(waf: dict) -> dict | None:
     if not rate:
         return None
     per_minute = max(1, round(rate["limit"] * 60 / rate["window"]))
-    return {"zone": f"waf_{waf['key']}", "per_minute": per_minute, "burst": rate["limit"], "dry_run": rate["dry_run"]}
+    # nginx lets one request through at the rate and `burst` more at once: limit - 1 makes `limit` in a row.
+    burst = max(0, rate["limit"] - 1)
+    return {"zone": f"waf_{waf['key']}", "per_minute": per_minute, "burst": burst, "dry_run": rate["dry_run"]}

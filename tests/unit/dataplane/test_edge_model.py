@@ -218,7 +218,7 @@ def test_web_acl_maps_to_crs_and_a_rate_limit():
     assert edge_waf.rate_zone(waf) == {
         "zone": "waf_illustra_prod_cloudfront",
         "per_minute": 400,
-        "burst": 2000,
+        "burst": 1999,
         "dry_run": False,
     }
 

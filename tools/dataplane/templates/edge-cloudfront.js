@@ -235,4 +235,16 @@ function viewerResponse(r) {
   }
 }
 
-export default { originUri, amzDate, s3Authorization, viewerRequest, viewerResponse };
+// A header filter for a custom error response: the page's own status when it could not be fetched
+// (AWS: "CloudFront returns to the viewer the status code that CloudFront received from the origin that
+// contains the custom error pages"), else the response code, else the original error's code.
+function errorResponse(r) {
+  if (r.status < 400) {
+    r.status = Number(r.variables.webstack_error_response_code || r.variables.webstack_error_code);
+  }
+  if (r.variables.webstack_viewer_response) {
+    viewerResponse(r);
+  }
+}
+
+export default { originUri, amzDate, s3Authorization, viewerRequest, viewerResponse, errorResponse };
