@@ -302,7 +302,7 @@ def report_html(results: dict) -> str:
     table { border-collapse: collapse; margin: 0.8rem 0; } td, th { border: 1px solid #dadce0; padding: 0.3rem 0.6rem;
     text-align: left; vertical-align: top; font-size: 0.92rem; } th { background: #f1f3f4; }
     .ok { color: #188038; font-weight: 600; } .failed { color: #c5221f; font-weight: 600; }
-    .skipped { color: #b06000; font-weight: 600; } pre { background: #f8f9fa; padding: 0.8rem; overflow-x: auto; }
+    .skipped { color: #b06000; font-weight: 600; } pre { background: #f8f9fa; padding: 0.8rem; white-space: pre-wrap; }
     .shots { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; } .shots img { width: 100%; border: 1px solid #dadce0; }
     .diagram svg { max-width: 100%; height: auto; }
     """

@@ -87,10 +87,13 @@ def render(summary, changes, gates=None, failed_at=None):
     validation = summary.get("validation") or {}
     if gates:
         failed = [g["gate"] for g in gates if g.get("status") == "failed" and g.get("blocking", True)]
+        warned = [g["gate"] for g in gates if g.get("status") == "failed" and not g.get("blocking", True)]
         skipped = [g["gate"] for g in gates if g.get("status") == "skipped"]
         verdict = "FAILED" if failed else "passed"
-        if skipped and not failed:
-            verdict = f"passed, {len(skipped)} skipped"
+        if warned:
+            verdict += f", {len(warned)} failed without blocking (policy level)"
+        if skipped:
+            verdict += f", {len(skipped)} skipped"
         lines.append(f"validation         {verdict}")
         lines += [
             "  {:<18} {}{}".format(

@@ -63,9 +63,16 @@ def test_skipped_gates_are_named_skipped_never_ok():
 def test_a_failed_gate_fails_the_verdict_and_says_why():
     gates = [dict(GATES[0], status="failed", details=["status: status 403, expected one of [200]"]), *GATES[1:]]
     out = text(SUMMARY, {}, gates, failed_at="Fail when a blocking gate did not pass")
-    assert "validation         FAILED" in out
+    assert "validation         FAILED, 1 skipped" in out
     assert "website_health     FAILED: status: status 403" in out
     assert "run                FAILED at: Fail when a blocking gate did not pass" in out
+
+
+def test_a_gate_that_fails_without_blocking_is_named():
+    gates = [*GATES, {"gate": "security", "status": "failed", "blocking": False, "details": ["high ALB-001 ..."]}]
+    out = text(SUMMARY, {}, gates)
+    assert "validation         passed, 1 failed without blocking (policy level), 1 skipped" in out
+    assert "  security           FAILED: high ALB-001 ..." in out
 
 
 def test_validation_that_did_not_run_is_skipped_with_its_reason():
