@@ -14,7 +14,8 @@ What it reads from the emulator, for the environment's resources (tag Environmen
 - the Route 53 records (edge_dns.py), which become the state's resolve entries.
 
 What it writes: `<state dir>/edge/` (nginx.conf, the njs modules, the ModSecurity rules, logs),
-state["website_url"], state["resolve"], state["edge"] (what is modelled, per stand-in) and
+state["website_url"], state["resolve"], state["edge"] (what is modelled, per stand-in),
+state["alb_front"] (the WAF's address when it answers for the load balancer's names, else null) and
 state["processes"]["edge"] (nginx's master PID).
 """
 
@@ -42,6 +43,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from . import ca, edge_cloudfront, edge_dns, edge_waf
+from . import state as state_module
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -379,9 +381,8 @@ def plan(state) -> dict:
         )
         report["websites"].append({"bucket": site["bucket"], "endpoint": host})
 
-    resolve = edge_dns.merge(
-        state.get("resolve") or [], edge_dns.entries(record_sets(_client(state, "route53")), served)
-    )
+    entries = edge_dns.entries(record_sets(_client(state, "route53")), served)
+    resolve = edge_dns.merge(state.get("resolve") or [], entries)
     table = _resolve_table(resolve)
 
     models, functions, origins, zones, header_rules = [], {}, [], [], {}
@@ -460,6 +461,8 @@ def plan(state) -> dict:
         "functions": functions,
         "wafs": wafs,
         "resolve": resolve,
+        "entries": entries,
+        "alb_front": addresses.get("alb_waf") if alb_wafs else None,
         "website_url": website_url,
         "report": report,
     }
@@ -593,26 +596,52 @@ def listeners_of(context: dict) -> list[tuple[str, int]]:
     return sorted(set(found))
 
 
+def publish(state, change) -> None:
+    """Apply `change` to the state file and to `state`, under the state's lock where the data plane has one.
+
+    The reconciler writes the same file about once a second (hosts, the load balancer's resolve entries).
+    """
+    patch = getattr(state_module, "patch", None)
+    if patch is None:
+        change(state)
+        state.save()
+        return
+    current = patch(state.env, change)
+    state.clear()
+    state.update(current)
+
+
 def up(state) -> None:
-    """Serve the environment's edge (see the module docstring); safe to call again after any change."""
+    """Serve the environment's edge (see the module docstring); safe to call again after any change.
+
+    Besides its own listeners, the edge publishes in the state: the resolve entries of every name it
+    serves and of the Route 53 records that point at a stand-in (replacing entries for the same host
+    and port), "website_url", "edge" (what each stand-in models), and "alb_front": the address that
+    answers for the load balancer's names when a web ACL sits in front of it (the WAF stand-in, which
+    forwards to HAProxy), or null. Whoever writes the load balancer's entries uses alb_front when set.
+    """
     started = time.monotonic()
     decided = plan(state)
     listeners = listeners_of(decided["context"])
-    state["resolve"] = decided["resolve"]
-    state["website_url"] = decided["website_url"] or state.get("website_url")
-    state["edge"] = decided["report"]
+
+    def change(current) -> None:
+        current["resolve"] = edge_dns.merge(current.get("resolve") or [], decided["entries"])
+        current["website_url"] = decided["website_url"] or current.get("website_url")
+        current["edge"] = decided["report"]
+        current["alb_front"] = decided["alb_front"]
+
+    publish(state, change)
     if not listeners:
         down(state)
         say(f"nothing to serve for {state.env} (no distribution, web ACL in front of a load balancer, or S3 website)")
         return
     conf = write(state.dir / "edge", decided)
-
-    def record(pid: int) -> None:
-        state["processes"]["edge"] = pid
-        state.save()
-
-    pid = serve(conf, listeners, state["processes"].get("edge"), on_start=record)
-    state.save()
+    pid = serve(
+        conf,
+        listeners,
+        state["processes"].get("edge"),
+        on_start=lambda pid: publish(state, lambda current: current["processes"].update(edge=pid)),
+    )
     say(f"{state.env}: nginx {pid} serves {len(listeners)} listeners in {time.monotonic() - started:.1f}s")
     # What `make e2e-up` leaves a person with: how to browse the environment.
     print(browse(state), file=sys.stderr, flush=True)
@@ -620,7 +649,14 @@ def up(state) -> None:
 
 def down(state) -> None:
     """Stop the edge's nginx (by its PID) and forget it; nothing else of the data plane is touched."""
-    stop(state["processes"].pop("edge", None))
+    pid = state["processes"].get("edge")
+    stop(pid)
+
+    def change(current) -> None:
+        current["processes"].pop("edge", None)
+        current["alb_front"] = None
+
+    publish(state, change)
 
 
 # ---- how a person browses ----------------------------------------------------------------------------
