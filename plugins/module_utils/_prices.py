@@ -128,152 +128,158 @@ def _ec2_price(table, instance_type, what):
         ) from None
 
 
+class LineItems:
+    """The priced lines of one estimate; each ``add`` is one line of the breakdown."""
+
+    def __init__(self, spec, table):
+        self.spec, self.table, self.items = spec, table, []
+
+    def add(self, name, quantity, unit, price_key, *, note=""):
+        """A line priced from the table's ``price_key`` (a nested key as a tuple, like ("atlas_month", "M10"))."""
+        _item(self.items, name, quantity, unit, self.price(price_key), note=note)
+
+    def price(self, key):
+        if isinstance(key, (int, float)):
+            return key
+        keys = key if isinstance(key, tuple) else (key,)
+        value = self.table
+        for part in keys:
+            value = value[part]
+        return value
+
+
+# The estimate is the sum of these, in order; each prices one part of the stack from the module's options (spec).
+# To price something new: a function here (and its unit prices in PRICE_TABLE, its sizes as budget_check options).
+
+
+def backend_compute(lines):
+    backend = lines.spec.get("backend_mode", "asg")
+    if backend == "none":
+        return
+    count = 1 if backend == "single" else int(lines.spec.get("instance_count", 2))
+    itype = lines.spec.get("instance_type", "t3.small")
+    price = _ec2_price(lines.table, itype, "instance_type")
+    lines.add(f"EC2 {itype} x{count} (backend)", count * HOURS_PER_MONTH, "instance-hours", price)
+    lines.add("EBS gp3 (backend)", count * int(lines.spec.get("volume_size_gb", 20)), "GB-month", "ebs_gp3_gb_month")
+    if backend == "single":
+        lines.add("Public IPv4 (backend instance)", HOURS_PER_MONTH, "address-hours", "public_ipv4_hourly")
+
+
+def load_balancer(lines):
+    if lines.spec.get("backend_mode", "asg") != "asg":
+        return
+    lines.add("Application Load Balancer", HOURS_PER_MONTH, "hours", "alb_hourly")
+    lines.add("ALB capacity units (1 LCU)", HOURS_PER_MONTH, "LCU-hours", "alb_lcu_hourly")
+    azs = int(lines.spec.get("az_count", 2))
+    lines.add("Public IPv4 (ALB, one per AZ)", azs * HOURS_PER_MONTH, "address-hours", "public_ipv4_hourly")
+
+
+def nat_gateways(lines):
+    nat_mode = lines.spec.get("nat_mode", "none")
+    count = {"none": 0, "single": 1, "per_az": int(lines.spec.get("az_count", 2))}[nat_mode]
+    if not count:
+        return
+    lines.add(f"NAT gateway x{count}", count * HOURS_PER_MONTH, "hours", "nat_gateway_hourly")
+    lines.add(f"NAT gateway public IPv4 x{count}", count * HOURS_PER_MONTH, "address-hours", "public_ipv4_hourly")
+    lines.add("NAT gateway data processed", float(lines.spec.get("nat_data_gb", 10)), "GB", "nat_gateway_gb")
+
+
+def database(lines):
+    db_mode = lines.spec.get("database_mode", "self_hosted")
+    if db_mode == "self_hosted":
+        dtype = lines.spec.get("database_instance_type", "t3.small")
+        price = _ec2_price(lines.table, dtype, "database_instance_type")
+        lines.add(f"EC2 {dtype} (MongoDB)", HOURS_PER_MONTH, "instance-hours", price)
+        lines.add(
+            "EBS gp3 (MongoDB data)", int(lines.spec.get("database_volume_gb", 20)), "GB-month", "ebs_gp3_gb_month"
+        )
+    elif db_mode == "atlas":
+        tier = lines.spec.get("atlas_tier", "M10")
+        if tier not in lines.table["atlas_month"]:
+            raise ValueError(
+                f"no price for MongoDB Atlas tier {tier!r} (atlas_tier); add it to price_table.atlas_month"
+            )
+        lines.add(f"MongoDB Atlas {tier}", 1, "month", ("atlas_month", tier))
+
+
+def website(lines):
+    traffic_gb = float(lines.spec.get("data_transfer_gb", 50))
+    requests_m = float(lines.spec.get("requests_millions", 1))
+    lines.add("S3 Standard (website)", float(lines.spec.get("s3_storage_gb", 1)), "GB-month", "s3_standard_gb_month")
+    if lines.spec.get("website_mode", "cloudfront") == "cloudfront":
+        lines.add("CloudFront data transfer", traffic_gb, "GB", "cloudfront_gb")
+        lines.add("CloudFront HTTPS requests", requests_m * 100, "10k requests", "cloudfront_https_per_10k")
+    else:
+        billable = max(0.0, traffic_gb - 100)
+        lines.add("S3 data transfer out (beyond the free 100 GB)", billable, "GB", "data_transfer_out_gb")
+        lines.add("S3 GET requests", requests_m * 1000, "1k requests", "s3_get_per_1k")
+
+
+def web_acls(lines):
+    if lines.spec.get("waf_mode", "off") == "off":
+        return
+    acls = int(lines.spec.get("waf_web_acl_count", 1))
+    rules = int(lines.spec.get("waf_rule_count", 4))
+    lines.add(f"WAF web ACL x{acls}", acls, "ACL-months", "waf_web_acl_month")
+    lines.add(f"WAF rules x{rules} per ACL", acls * rules, "rule-months", "waf_rule_month")
+    lines.add(
+        "WAF requests", float(lines.spec.get("requests_millions", 1)), "million requests", "waf_requests_per_million"
+    )
+
+
+def dns(lines):
+    if not lines.spec.get("custom_domain", False):
+        return
+    lines.add("Route 53 hosted zone", int(lines.spec.get("route53_zones", 1)), "zone-months", "route53_zone_month")
+    lines.add(
+        "Route 53 queries",
+        float(lines.spec.get("requests_millions", 1)),
+        "million queries",
+        "route53_queries_per_million",
+    )
+
+
+def monitoring(lines):
+    scope = MONITORING_SCOPE[lines.spec.get("monitoring_level", "standard")]
+    lines.add(
+        "CloudWatch alarms x{}".format(scope["alarms"]), scope["alarms"], "alarm-months", "cloudwatch_alarm_month"
+    )
+    if scope["dashboards"]:
+        lines.add(
+            "CloudWatch dashboard",
+            scope["dashboards"],
+            "dashboard-months",
+            "cloudwatch_dashboard_month",
+            note="the first three per account are free",
+        )
+    lines.add("CloudWatch Logs ingestion", scope["log_gb"], "GB", "cloudwatch_logs_ingest_gb")
+
+
+def backups(lines):
+    backup = lines.spec.get("backup_mode", "off")
+    if backup != "off":
+        lines.add(
+            "S3 backups (mongodump)", float(lines.spec.get("backup_storage_gb", 10)), "GB-month", "s3_standard_gb_month"
+        )
+    if backup == "daily_aws_backup":
+        lines.add(
+            "AWS Backup snapshots", float(lines.spec.get("backup_snapshot_gb", 40)), "GB-month", "backup_ebs_gb_month"
+        )
+
+
+LINE_ITEMS = (backend_compute, load_balancer, nat_gateways, database, website, web_acls, dns, monitoring, backups)
+
+
 def estimate(spec, table):
     """Itemised monthly cost of an environment described by ``spec`` (the module's options).
 
     Returns (items, total). Raises ValueError for a price the table lacks.
     """
-    items = []
-    hours = HOURS_PER_MONTH
-    backend = spec.get("backend_mode", "asg")
-    traffic_gb = float(spec.get("data_transfer_gb", 50))
-    requests_m = float(spec.get("requests_millions", 1))
-
-    # Backend compute.
-    if backend != "none":
-        count = 1 if backend == "single" else int(spec.get("instance_count", 2))
-        itype = spec.get("instance_type", "t3.small")
-        _item(
-            items,
-            f"EC2 {itype} x{count} (backend)",
-            count * hours,
-            "instance-hours",
-            _ec2_price(table, itype, "instance_type"),
-        )
-        _item(
-            items,
-            "EBS gp3 (backend)",
-            count * int(spec.get("volume_size_gb", 20)),
-            "GB-month",
-            table["ebs_gp3_gb_month"],
-        )
-        if backend == "single":
-            _item(items, "Public IPv4 (backend instance)", hours, "address-hours", table["public_ipv4_hourly"])
-    if backend == "asg":
-        _item(items, "Application Load Balancer", hours, "hours", table["alb_hourly"])
-        _item(items, "ALB capacity units (1 LCU)", hours, "LCU-hours", table["alb_lcu_hourly"])
-        azs = int(spec.get("az_count", 2))
-        _item(items, "Public IPv4 (ALB, one per AZ)", azs * hours, "address-hours", table["public_ipv4_hourly"])
-
-    # NAT gateways.
-    nat_mode = spec.get("nat_mode", "none")
-    nat_count = {"none": 0, "single": 1, "per_az": int(spec.get("az_count", 2))}[nat_mode]
-    if nat_count:
-        _item(items, f"NAT gateway x{nat_count}", nat_count * hours, "hours", table["nat_gateway_hourly"])
-        _item(
-            items,
-            f"NAT gateway public IPv4 x{nat_count}",
-            nat_count * hours,
-            "address-hours",
-            table["public_ipv4_hourly"],
-        )
-        _item(items, "NAT gateway data processed", float(spec.get("nat_data_gb", 10)), "GB", table["nat_gateway_gb"])
-
-    # Database.
-    db_mode = spec.get("database_mode", "self_hosted")
-    if db_mode == "self_hosted":
-        dtype = spec.get("database_instance_type", "t3.small")
-        _item(
-            items,
-            f"EC2 {dtype} (MongoDB)",
-            hours,
-            "instance-hours",
-            _ec2_price(table, dtype, "database_instance_type"),
-        )
-        _item(
-            items,
-            "EBS gp3 (MongoDB data)",
-            int(spec.get("database_volume_gb", 20)),
-            "GB-month",
-            table["ebs_gp3_gb_month"],
-        )
-    elif db_mode == "atlas":
-        tier = spec.get("atlas_tier", "M10")
-        try:
-            price = table["atlas_month"][tier]
-        except KeyError:
-            raise ValueError(
-                f"no price for MongoDB Atlas tier {tier!r} (atlas_tier); add it to price_table.atlas_month"
-            ) from None
-        _item(items, f"MongoDB Atlas {tier}", 1, "month", price)
-
-    # Website delivery.
-    s3_gb = float(spec.get("s3_storage_gb", 1))
-    _item(items, "S3 Standard (website)", s3_gb, "GB-month", table["s3_standard_gb_month"])
-    if spec.get("website_mode", "cloudfront") == "cloudfront":
-        _item(items, "CloudFront data transfer", traffic_gb, "GB", table["cloudfront_gb"])
-        _item(items, "CloudFront HTTPS requests", requests_m * 100, "10k requests", table["cloudfront_https_per_10k"])
-    else:
-        billable = max(0.0, traffic_gb - 100)
-        _item(items, "S3 data transfer out (beyond the free 100 GB)", billable, "GB", table["data_transfer_out_gb"])
-        _item(items, "S3 GET requests", requests_m * 1000, "1k requests", table["s3_get_per_1k"])
-
-    # WAF.
-    if spec.get("waf_mode", "off") != "off":
-        acls = int(spec.get("waf_web_acl_count", 1))
-        _item(items, f"WAF web ACL x{acls}", acls, "ACL-months", table["waf_web_acl_month"])
-        rules = int(spec.get("waf_rule_count", 4))
-        _item(items, f"WAF rules x{rules} per ACL", acls * rules, "rule-months", table["waf_rule_month"])
-        _item(items, "WAF requests", requests_m, "million requests", table["waf_requests_per_million"])
-
-    # DNS.
-    if spec.get("custom_domain", False):
-        _item(
-            items, "Route 53 hosted zone", int(spec.get("route53_zones", 1)), "zone-months", table["route53_zone_month"]
-        )
-        _item(items, "Route 53 queries", requests_m, "million queries", table["route53_queries_per_million"])
-
-    # Monitoring.
-    scope = MONITORING_SCOPE[spec.get("monitoring_level", "standard")]
-    _item(
-        items,
-        "CloudWatch alarms x{}".format(scope["alarms"]),
-        scope["alarms"],
-        "alarm-months",
-        table["cloudwatch_alarm_month"],
-    )
-    if scope["dashboards"]:
-        _item(
-            items,
-            "CloudWatch dashboard",
-            scope["dashboards"],
-            "dashboard-months",
-            table["cloudwatch_dashboard_month"],
-            note="the first three per account are free",
-        )
-    _item(items, "CloudWatch Logs ingestion", scope["log_gb"], "GB", table["cloudwatch_logs_ingest_gb"])
-
-    # Backups.
-    backup = spec.get("backup_mode", "off")
-    if backup != "off":
-        _item(
-            items,
-            "S3 backups (mongodump)",
-            float(spec.get("backup_storage_gb", 10)),
-            "GB-month",
-            table["s3_standard_gb_month"],
-        )
-    if backup == "daily_aws_backup":
-        _item(
-            items,
-            "AWS Backup snapshots",
-            float(spec.get("backup_snapshot_gb", 40)),
-            "GB-month",
-            table["backup_ebs_gb_month"],
-        )
-
-    total = round(sum(i["monthly_usd"] for i in items), 2)
-    return items, total
+    lines = LineItems(spec, table)
+    for price_lines in LINE_ITEMS:
+        price_lines(lines)
+    total = round(sum(i["monthly_usd"] for i in lines.items), 2)
+    return lines.items, total
 
 
 def verdict(total, budget, policy_level):

@@ -10,30 +10,55 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: preflight
-short_description: Check an environment's inputs together, before anything is created
+short_description: Check every input of an environment before anything is created
 version_added: 0.1.0
 description:
-  - Runs the cross-field rules that argument specs cannot express. CIDRs valid, private and not
-    overlapping. A domain where the environment serves one. Flags that contradict each other. Names
-    within AWS limits. Tags AWS accepts. Instance types that exist. A budget that is a positive
-    number. The environment matrix's floor for prod.
-  - Fails with every problem at once, each naming the variable and the fix. Makes no AWS call.
-  - Reports the environment's flagged exceptions to the secure defaults (dev's public S3 website).
+  - Checks the values the collection's roles will use, keyed by variable name, and fails with every problem at
+    once, each naming the variable and the fix. Makes no AWS call.
+  - Each role's argument spec (types, choices), checked against the values the role will use, defaults included.
+  - What each AWS API accepts (names, lengths, patterns, ranges, enums) from botocore's model of that API; where
+    the model says nothing, the rule AWS documents (S3 bucket names, SSM parameter paths, KMS key references,
+    CIDRs, e-mail addresses, domain names, ARNs, MongoDB connection strings, CloudWatch Logs retention periods).
+  - V(webstack_region) against botocore's endpoint data for the regional services the roles call.
+  - Rules across variables (CIDRs that overlap, ports that must agree, an alias the certificate does not cover,
+    an instance type whose architecture the image lacks, the prod floor of the environment matrix).
+  - Settings that weaken security (docs/preflight.md lists the rules) are refused when V(webstack_policy_level)
+    is V(strict), and reported as the environment's flagged exceptions (a warning each) otherwise.
+  - With O(roles), the action resolves each variable of those roles as the role will see it (the inventory's value,
+    else the role's C(defaults/main.yml)) and passes them as O(variables) and O(secrets).
 author:
   - illustra.webstack developers (@illustra)
 options:
-  config:
+  roles:
     description:
-      - The environment's inputs. Keys used are C(project), C(environment), C(region),
-        C(extra_tags), C(website_mode), C(custom_domain), C(domain), C(waf_mode), C(backend_mode),
-        C(monitoring_level), C(backup_mode), C(budget_usd), C(policy_level), C(alert_emails).
-      - Also C(vpc_cidr_block), C(vpc_az_count), C(vpc_public_subnet_cidrs),
-        C(vpc_private_subnet_cidrs), C(vpc_app_public_ingress_cidrs), C(other_env_cidrs) (environment
-        name to CIDR), C(instance_types) (variable name to type), C(sizes) (asg_min_size,
-        asg_max_size, asg_desired_capacity), C(bucket_names) (variable name to bucket name), C(mongodb_mode)
-        and C(mongodb_atlas_uri_set) (whether the Atlas connection string is set; never the string itself).
+      - The collection's infrastructure roles that run in this environment. The action resolves every option of
+        their argument specs, plus the C(webstack_*) variables, and checks them with those specs.
+      - Also decides which regional services V(webstack_region) must offer.
+    type: list
+    elements: str
+  variables:
+    description:
+      - Values to check, keyed by variable name (for example V(vpc_cidr_block)). They override what O(roles) resolves.
     type: dict
-    required: true
+    default: {}
+  secrets:
+    description:
+      - Secret values to check (connection strings, passwords), keyed by variable name. Never echoed.
+      - With O(roles), the options their argument specs mark C(no_log).
+    type: dict
+    default: {}
+  argument_specs:
+    description: Argument spec options per role (role name to options) to check O(variables) against.
+    type: dict
+    default: {}
+  unresolved:
+    description: Variables whose value does not template (variable name to the error); each is a problem.
+    type: dict
+    default: {}
+  data_stage:
+    description: Whether this run reaches the database; an Atlas connection string is required only then.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -44,20 +69,19 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Check the environment's inputs
+- name: Check the environment's inputs (the preflight role's way)
   illustra.webstack.preflight:
-    config:
-      project: illustra
-      environment: prod
-      region: us-east-1
-      website_mode: cloudfront
-      custom_domain: true
-      domain: example.com
-      waf_mode: block
-      backend_mode: asg
-      backup_mode: daily
-      budget_usd: 200
-      vpc_cidr_block: 10.30.0.0/16
+    roles: [vpc, frontend_s3, artifacts, mongodb, cloudwatch]
+
+- name: Check a few values directly
+  illustra.webstack.preflight:
+    variables:
+      webstack_project: illustra
+      webstack_env: staging
+      webstack_region: eu-west-1
+      webstack_policy_level: warning
+      vpc_cidr_block: 10.20.0.0/16
+      vpc_alb_ingress_cidrs: [0.0.0.0/0]
 """
 
 RETURN = r"""
@@ -71,7 +95,9 @@ preflight:
       type: list
       elements: str
     exceptions:
-      description: Flagged, deliberate exceptions to the secure defaults in this environment.
+      description:
+        - Settings that weaken security, allowed at this environment's policy level (refused under strict); each
+          names the variable, the rule and the fix.
       type: list
       elements: str
 """
@@ -82,8 +108,23 @@ from ansible_collections.illustra.webstack.plugins.module_utils._preflight impor
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(config=dict(type="dict", required=True)), supports_check_mode=True)
-    problems, exceptions = review(module.params["config"])
+    module = AnsibleModule(
+        argument_spec=dict(
+            roles=dict(type="list", elements="str"),
+            variables=dict(type="dict", default={}),
+            secrets=dict(type="dict", default={}, no_log=True),
+            argument_specs=dict(type="dict", default={}),
+            unresolved=dict(type="dict", default={}),
+            data_stage=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    problems, exceptions = review(p["variables"], p["secrets"], p["argument_specs"], p["roles"], p["data_stage"])
+    problems = [
+        f"{name}: its value does not template ({error}); set {name} in the inventory"
+        for name, error in sorted(p["unresolved"].items())
+    ] + problems
     result = dict(changed=False, preflight=dict(problems=problems, exceptions=exceptions))
     if problems:
         count = len(problems)
