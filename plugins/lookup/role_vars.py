@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: role_vars
-author: illustra.webstack developers
+author: illustra.webstack developers (@illustra)
 version_added: 0.2.0
 short_description: The value a role variable of this collection takes, from the inventory or the role's defaults
 description:

@@ -768,7 +768,7 @@ def _check_security_group_rules(review):
                 if str(rule.get("protocol", "tcp")) in ("-1", "all"):
                     continue
                 for port in _list(rule.get("ports", [rule.get("port")])):
-                    low, _, high = str(port).partition("-")
+                    low, _dash, high = str(port).partition("-")
                     values = [_int(low), _int(high or low)]
                     if None in values or not 0 <= values[0] <= values[1] <= 65535:
                         review.problem(
@@ -953,7 +953,7 @@ def check_load_balancer(review):
     matcher = str(review.get("alb_health_check_matcher", "200"))
     parts = [p.strip() for p in matcher.split(",")]
     for part in parts:
-        low, _, high = part.partition("-")
+        low, _dash, high = part.partition("-")
         codes = [_int(low), _int(high or low)]
         if None in codes or not 200 <= codes[0] <= codes[1] <= 499:
             review.problem(
@@ -1256,10 +1256,10 @@ def mongodb_uri_reason(uri):
     rest = text[len(scheme) :]
     if re.search(r"\s", rest):
         return "contains whitespace"
-    head, _, options = rest.partition("?")
-    hosts, _, database = head.partition("/")
+    head, _mark, options = rest.partition("?")
+    hosts, _slash, database = head.partition("/")
     if "@" in hosts:
-        userinfo, _, hosts = hosts.rpartition("@")
+        userinfo, _at, hosts = hosts.rpartition("@")
         if re.search(r"<[^>]*>", userinfo):
             return "still holds a <placeholder> in the user or password; put the real credentials in"
         if "@" in userinfo or userinfo.count(":") > 1 or re.search(r"%(?![0-9A-Fa-f]{2})", userinfo):
@@ -1272,10 +1272,10 @@ def mongodb_uri_reason(uri):
     for node in nodes:
         host, port = node, None
         if node.startswith("["):
-            host, _, after = node[1:].partition("]")
+            host, _bracket, after = node[1:].partition("]")
             port = after[1:] if after.startswith(":") else None
         elif ":" in node:
-            host, _, port = node.partition(":")
+            host, _colon, port = node.partition(":")
         if not host or (not host.startswith("/") and domain_reason(host) and not _is_ip(host) and host != "localhost"):
             return "has a host that is not a host name or address"
         if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
@@ -1306,8 +1306,9 @@ def _is_ip(text):
 
 def uri_options(uri):
     """The options of a connection string, keys lower-cased."""
-    _, _, options = str(uri or "").partition("?")
-    return {k.lower(): v for k, _, v in (o.partition("=") for o in re.split(r"[&;]", options) if o)}
+    options = str(uri or "").partition("?")[2]
+    pairs = (o.partition("=") for o in re.split(r"[&;]", options) if o)
+    return {pair[0].lower(): pair[2] for pair in pairs}
 
 
 def check_database(review):
