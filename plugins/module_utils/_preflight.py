@@ -241,6 +241,10 @@ def _describe(value):
 # --- what the AWS APIs accept: botocore's own model -----------------------------------------------------------
 
 
+def _botocore_version():
+    return getattr(botocore, "__version__", "?")
+
+
 @functools.lru_cache(maxsize=None)  # noqa: UP033 - modules may run on Python 3.8
 def _botocore_session():
     return botocore.session.get_session()
@@ -305,7 +309,7 @@ def api_reason(value, constraint):
     if constraint["enum"] and text not in constraint["enum"]:
         close = difflib.get_close_matches(text, constraint["enum"], n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        return f"{_describe(value)} is not one of the values the API accepts{hint}"
+        return f"{_describe(value)} is not one of the values the API accepts{hint} (botocore {_botocore_version()}'s model; a value newer than it needs a newer botocore)"
     if (low is not None and len(text) < low) or (high is not None and len(text) > high):
         return f"{_describe(value)} is {len(text)} characters, outside {low or 0}..{high if high is not None else '…'}"
     if constraint.get("pattern") is not None and not constraint["pattern"].fullmatch(text):
@@ -515,7 +519,7 @@ def check_region(review, known_regions=None):
         hint = f"did you mean {close[0]}? " if close else ""
         review.problem(
             "webstack_region",
-            f"{region!r} is not a region of {', '.join(missing)} in botocore's endpoint data; {hint}"
+            f"{region!r} is not a region of {', '.join(missing)} in botocore {_botocore_version()}'s endpoint data; {hint}"
             f"use one of {', '.join(every)}",
         )
     for acm_region in _list(review.get("acm_regions")):

@@ -200,7 +200,7 @@ def test_the_shipped_matrix_passes():
         ({"webstack_project": "a-very-long-project-name-x"}, "webstack_project", "2-20"),
         ({"webstack_region": "useast1"}, "webstack_region", "us-east-1"),
         ({"webstack_region": "eu-wset-1"}, "webstack_region", "did you mean eu-west-1"),
-        ({"webstack_region": "us-east-7"}, "webstack_region", "in botocore's endpoint data"),
+        ({"webstack_region": "us-east-7"}, "webstack_region", "endpoint data"),
         ({"webstack_extra_tags": {"aws:owner": "x"}}, "webstack_extra_tags", "reserved aws: prefix"),
         ({"webstack_extra_tags": {"Project": "other"}}, "webstack_extra_tags", "remove it"),
         ({"webstack_extra_tags": {"Name": "other"}}, "webstack_extra_tags", "remove it"),
