@@ -32,6 +32,7 @@ from dataplane import ca, edge, edge_cloudfront, edge_waf, runner
 
 ADDRESS = "127.0.9.20"  # outside the environments' blocks (tools/dataplane/addresses.py)
 ORIGIN_ADDRESS = "127.0.9.21"
+ALB_WAF_ADDRESS = "127.0.9.11"
 FIXTURES = json.loads((Path(__file__).parents[1] / "unit" / "dataplane" / "edge_fixtures.json").read_text())
 SPA_FUNCTION = """
 function handler(event) {
@@ -108,11 +109,12 @@ def _distribution(dist_id: str, domain: str, *, function: bool, error_pages: boo
 def served(tmp_path_factory):
     directory = tmp_path_factory.mktemp("edge")
     Origin.seen = []
-    origin = ThreadingHTTPServer((ORIGIN_ADDRESS, 0), Origin)
+    # Port 80: it also stands in for the load balancer behind the WAF (which forwards to the listener's port).
+    origin = ThreadingHTTPServer((ORIGIN_ADDRESS, 80), Origin)
     threading.Thread(target=origin.serve_forever, daemon=True).start()
-    stub = f"{ORIGIN_ADDRESS}:{origin.server_address[1]}"
+    stub = f"{ORIGIN_ADDRESS}:80"
     waf = edge_waf.model(FIXTURES["prod_web_acl"])
-    waf["zone"] = edge_waf.rate_zone(waf)
+    waf["zones"] = edge_waf.rate_zones(waf)
     # A web ACL whose rate rule allows 10 requests per 5 minutes (AWS's smallest limit), to see it act.
     strict_acl = copy.deepcopy(FIXTURES["prod_web_acl"])
     strict_acl["Name"] = "strict"
@@ -120,7 +122,57 @@ def served(tmp_path_factory):
         "Limit"
     ] = 10
     strict = edge_waf.model(strict_acl)
-    strict["zone"] = edge_waf.rate_zone(strict)
+    strict["zones"] = edge_waf.rate_zones(strict)
+    # The load balancer's web ACL behind CloudFront: per first X-Forwarded-For address, else per connection.
+    alb_acl = copy.deepcopy(FIXTURES["prod_web_acl"])
+    alb_acl["Name"] = "alb"
+    alb_acl["Rules"] = [r for r in alb_acl["Rules"] if "RateBasedStatement" not in r["Statement"]] + [
+        {
+            "Name": "rate-limit-per-forwarded-ip",
+            "Priority": 8,
+            "Action": {"Block": {}},
+            "Statement": {
+                "RateBasedStatement": {
+                    "Limit": 10,
+                    "AggregateKeyType": "FORWARDED_IP",
+                    "ForwardedIPConfig": {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"},
+                }
+            },
+        },
+        {
+            "Name": "rate-limit-per-ip",
+            "Priority": 9,
+            "Action": {"Block": {}},
+            "Statement": {
+                "RateBasedStatement": {
+                    "Limit": 10,
+                    "AggregateKeyType": "IP",
+                    "ScopeDownStatement": {
+                        "NotStatement": {
+                            "Statement": {
+                                "SizeConstraintStatement": {
+                                    "FieldToMatch": {"SingleHeader": {"Name": "x-forwarded-for"}},
+                                    "ComparisonOperator": "GT",
+                                    "Size": 0,
+                                    "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+                                }
+                            }
+                        }
+                    },
+                }
+            },
+        },
+    ]
+    alb = edge_waf.model(alb_acl)
+    alb["zones"] = edge_waf.rate_zones(alb)
+    alb.update(
+        alb="lb-1",
+        acl="alb",
+        address=ALB_WAF_ADDRESS,
+        target=ORIGIN_ADDRESS,
+        names=["lb-1.elb.amazonaws.com"],
+        listeners=[{"port": 80, "protocol": "HTTP"}],
+    )
     default_cert = {k: str(v) for k, v in ca.issue(directory, ["*.cloudfront.net"]).items() if k in ("cert", "key")}
     models = []
     for dist_id, domain, function, error_pages in (
@@ -183,18 +235,18 @@ def served(tmp_path_factory):
         "dir": str(directory),
         "address": ADDRESS,
         "distributions": models,
-        "alb_wafs": [],
+        "alb_wafs": [alb],
         "websites": [],
-        "wafs": [waf, strict],
+        "wafs": [waf, strict, alb],
         "origins": [o for m in models for o in m["origins"]],
-        "rate_zones": [dict(w["zone"], acl=w["name"], limit=w["rate"]["limit"], window=300) for w in (waf, strict)],
+        "rate_zones": [zone for w in (waf, strict, alb) for zone in w["zones"]],
         "header_rules": {},
         "compressible_types": edge_cloudfront.COMPRESSIBLE_TYPES,
         "origin_prefix": edge_cloudfront.ORIGIN_PREFIX,
         "ca_bundle": str(ca.ensure(directory)),
         "credentials": edge.CREDENTIALS,
     }
-    decided = {"context": context, "functions": {"spa-routing": SPA_FUNCTION}, "wafs": [waf, strict]}
+    decided = {"context": context, "functions": {"spa-routing": SPA_FUNCTION}, "wafs": [waf, strict, alb]}
     conf = edge.write(directory, decided)
     pid = None
     try:
@@ -205,16 +257,16 @@ def served(tmp_path_factory):
         origin.shutdown()
 
 
-def get(served, host, path, *, scheme="https", user_agent="edge-test", method="GET"):
+def get(served, host, path, *, scheme="https", user_agent="edge-test", method="GET", address=ADDRESS, headers=None):
     """One request to `host` as a viewer would send it, the name resolved to the stand-in's address."""
     Origin.seen.clear()
-    resolve = {"resolve": [f"{host}:80:{ADDRESS}", f"{host}:443:{ADDRESS}"]}
+    resolve = {"resolve": [f"{host}:80:{address}", f"{host}:443:{address}"]}
     with runner.resolving(resolve):
         if scheme == "https":
             conn = HTTPSConnection(host, 443, context=ssl.create_default_context(cafile=served["ca"]), timeout=10)
         else:
             conn = HTTPConnection(host, 80, timeout=10)
-        headers = {"User-Agent": user_agent} if user_agent else {}
+        headers = dict(headers or {}, **({"User-Agent": user_agent} if user_agent else {}))
         try:
             conn.request(method, path, headers=headers)
             response = conn.getresponse()
@@ -335,3 +387,28 @@ def test_the_default_certificate_serves_tls12_clients(served):
         context.wrap_socket(raw, server_hostname="spa.cloudfront.net") as tls,
     ):
         assert tls.version() == "TLSv1.2"
+
+
+def alb(served, path="/index.html", **kwargs):
+    return get(served, "lb-1.elb.amazonaws.com", path, scheme="http", address=ALB_WAF_ADDRESS, **kwargs)
+
+
+def test_the_load_balancer_s_waf_forwards_to_it_and_blocks_attacks(served):
+    status, _, body = alb(served)
+    assert (status, body) == (200, INDEX)
+    request = Origin.seen[0]["headers"]
+    assert request["Host"] == "lb-1.elb.amazonaws.com" and request["X-Forwarded-For"] == "127.0.0.1"
+    status, _, _ = alb(served, "/index.html?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert status == 403 and Origin.seen == []
+
+
+def test_the_load_balancer_s_rate_rules_count_viewers_behind_cloudfront(served):
+    """Per first X-Forwarded-For address (10 in a row, then 403); other viewers unaffected; no address: blocked."""
+    viewer = {"X-Forwarded-For": "203.0.113.7, 130.176.0.1"}
+    statuses = [alb(served, headers=viewer)[0] for _ in range(12)]
+    assert statuses == [200] * 10 + [403] * 2
+    assert alb(served, headers={"X-Forwarded-For": "203.0.113.8"})[0] == 200
+    assert alb(served, headers={"X-Forwarded-For": "not-an-address"})[0] == 403
+    # Without the header, the connection's own address is counted (the rule scoped to requests without it).
+    statuses = [alb(served)[0] for _ in range(11)]
+    assert 403 in statuses

@@ -332,8 +332,8 @@ def plan(state) -> dict:
         waf = edge_waf.model(acl)
         ports = [listener["Port"] for listener in listeners]
         entry = {"name": lb["LoadBalancerName"], "dns_name": lb["DNSName"], "waf": waf}
-        if waf and (waf["crs"] or waf["rate"]):
-            waf["zone"] = edge_waf.rate_zone(waf)
+        if waf and (waf["crs"] or waf["rates"]):
+            waf["zones"] = edge_waf.rate_zones(waf)
             front = addresses.get("alb_waf") or addresses["alb"]
             tls = []
             for listener in listeners:
@@ -401,7 +401,7 @@ def plan(state) -> dict:
         )
         model["waf"] = edge_waf.model(web_acl(waf_global, config.get("WebACLId") or ""))
         if model["waf"]:
-            model["waf"]["zone"] = edge_waf.rate_zone(model["waf"])
+            model["waf"]["zones"] = edge_waf.rate_zones(model["waf"])
         functions.update(_functions(cf, distribution))
         origins += model["origins"]
         header_rules.update(model["header_rules"])
@@ -418,8 +418,9 @@ def plan(state) -> dict:
         )
     wafs = [m["waf"] for m in models if m["waf"] and m["waf"]["crs"]] + [w for w in alb_wafs if w["crs"]]
     for waf in [m["waf"] for m in models if m["waf"]] + alb_wafs:
-        if waf.get("zone") and waf["zone"]["zone"] not in {z["zone"] for z in zones}:
-            zones.append(dict(waf["zone"], acl=waf["name"], limit=waf["rate"]["limit"], window=waf["rate"]["window"]))
+        for zone in waf.get("zones") or []:
+            if zone["zone"] not in {z["zone"] for z in zones}:
+                zones.append(zone)
     emulator = urlsplit(state["emulator"]).netloc
     if sites:
         origins.append(

@@ -12,8 +12,12 @@ Pure functions; `edge.py` reads the web ACL from the emulator. The mapping, rule
   `Count` (OverrideAction) runs ModSecurity in DetectionOnly.
 - AWSManagedRulesSQLiRuleSet and AWSManagedRulesKnownBadInputsRuleSet: CRS's SQL injection (942) and
   Java/Log4j (944) rules stand in for them, and run only as part of the above.
-- A rate-based rule keyed on the client IP -> nginx `limit_req`: the limit per evaluation window as a
-  leaky bucket with that many requests of burst, 403 when it overflows (`Count`: dry run).
+- A rate-based rule -> nginx `limit_req`: the limit per evaluation window as a leaky bucket that lets
+  the limit through in a row, 403 when it overflows (`Count`: dry run). Keyed on the client's address
+  (AggregateKeyType IP) or on the first address of a header (FORWARDED_IP: X-Forwarded-For behind
+  CloudFront; a request without the header is not counted, one whose header holds no address gets the
+  rule's action, FallbackBehavior MATCH). A scope-down statement is modelled when it is "this header
+  is absent" (the collection's rule for clients that skip CloudFront).
 - Anything else (AmazonIpReputationList, custom rules, other vendors) is listed as not modelled.
 
 The exact managed rules are AWS's and unpublished; CRS blocks much the same attacks but not the same
@@ -37,7 +41,7 @@ UNICODE_MAPPING = "/etc/nginx/unicode.mapping"
 
 
 def model(acl: dict | None) -> dict | None:
-    """{"name", "crs", "engine", "rate", "not_modelled"} for a web ACL (GetWebACL's WebACL), or None."""
+    """{"name", "crs", "engine", "rates", "modelled", "not_modelled"} for a web ACL (GetWebACL's WebACL), or None."""
     if not acl:
         return None
     result = {
@@ -45,7 +49,7 @@ def model(acl: dict | None) -> dict | None:
         "key": re.sub(r"\W", "_", acl["Name"]).lower(),
         "crs": False,
         "engine": "On",
-        "rate": None,
+        "rates": [],
         "modelled": [],
         "not_modelled": [],
     }
@@ -57,10 +61,23 @@ def model(acl: dict | None) -> dict | None:
         counting = "Count" in (rule.get("OverrideAction") or {}) or "Count" in (rule.get("Action") or {})
         if managed and managed.get("VendorName") == "AWS":
             groups[managed["Name"]] = counting
-        elif rate and rate.get("AggregateKeyType", "IP") == "IP" and not rate.get("ScopeDownStatement"):
+        elif rate and _rate_key(rate) is not None:
             window = int(rate.get("EvaluationWindowSec") or 300)
-            result["rate"] = {"limit": int(rate["Limit"]), "window": window, "dry_run": counting}
-            result["modelled"].append(f"{rule['Name']}: {rate['Limit']} requests per {window}s per client IP")
+            key, header, absent = _rate_key(rate)
+            result["rates"].append(
+                {
+                    "rule": rule["Name"],
+                    "limit": int(rate["Limit"]),
+                    "window": window,
+                    "dry_run": counting,
+                    "key": key,
+                    "header": header,
+                    "unless_header": absent,
+                }
+            )
+            who = f"per first address of {header}" if key == "forwarded" else "per client IP"
+            when = f", requests without {absent} only" if absent else ""
+            result["modelled"].append(f"{rule['Name']}: {rate['Limit']} requests per {window}s {who}{when}")
         else:
             result["not_modelled"].append(rule["Name"])
     if COMMON in groups:
@@ -72,6 +89,32 @@ def model(acl: dict | None) -> dict | None:
                 result["modelled"].append(f"{name}: approximated by {by}")
     result["not_modelled"] += sorted(groups)
     return result
+
+
+def _header_absent(statement: dict | None) -> str | None:
+    """The header name of a "header is absent" statement (NOT size(header) > 0), else None."""
+    inner = ((statement or {}).get("NotStatement") or {}).get("Statement") or {}
+    size = inner.get("SizeConstraintStatement") or {}
+    header = (size.get("FieldToMatch") or {}).get("SingleHeader", {}).get("Name")
+    if header and size.get("ComparisonOperator") == "GT" and int(size.get("Size", -1)) == 0:
+        return header
+    return None
+
+
+def _rate_key(rate: dict) -> tuple[str, str | None, str | None] | None:
+    """(key, forwarded header, "unless this header" scope) of a rate-based statement, or None (not modelled)."""
+    scope = rate.get("ScopeDownStatement")
+    absent = _header_absent(scope)
+    if scope and not absent:
+        return None
+    kind = rate.get("AggregateKeyType", "IP")
+    if kind == "IP":
+        return "ip", None, absent
+    if kind == "FORWARDED_IP":
+        config = rate.get("ForwardedIPConfig") or {}
+        if config.get("FallbackBehavior", "MATCH") == "MATCH" and config.get("HeaderName"):
+            return "forwarded", config["HeaderName"], absent
+    return None
 
 
 def modsecurity_conf(waf: dict, directory: str) -> str:
@@ -122,12 +165,51 @@ Include {CRS_EXCLUSIONS_AFTER}
 """
 
 
-def rate_zone(waf: dict) -> dict | None:
-    """nginx limit_req settings for the ACL's rate rule: requests per minute and the burst."""
-    rate = waf and waf.get("rate")
-    if not rate:
-        return None
-    per_minute = max(1, round(rate["limit"] * 60 / rate["window"]))
-    # nginx lets one request through at the rate and `burst` more at once: limit - 1 makes `limit` in a row.
-    burst = max(0, rate["limit"] - 1)
-    return {"zone": f"waf_{waf['key']}", "per_minute": per_minute, "burst": burst, "dry_run": rate["dry_run"]}
+def _variable(header: str) -> str:
+    return "$http_" + re.sub(r"\W", "_", header.lower())
+
+
+def rate_zones(waf: dict | None) -> list[dict]:
+    """nginx limit_req zones of the ACL's rate rules: the key, requests per minute and the burst."""
+    zones = []
+    for index, rate in enumerate((waf or {}).get("rates") or []):
+        name = f"waf_{waf['key']}_{index}"
+        zone = {
+            "zone": name,
+            "acl": waf["name"],
+            "rule": rate["rule"],
+            "limit": rate["limit"],
+            "window": rate["window"],
+            "per_minute": max(1, round(rate["limit"] * 60 / rate["window"])),
+            # nginx lets one request through at the rate and `burst` more at once: limit - 1 makes `limit` in a row.
+            "burst": max(0, rate["limit"] - 1),
+            "dry_run": rate["dry_run"],
+            "key": "$binary_remote_addr",
+            "maps": [],
+            "invalid_blocks": False,
+        }
+        if rate["key"] == "forwarded":
+            # The first address of the header; none without the header (not counted); "invalid" otherwise.
+            zone["key"] = f"${name}_key"
+            zone["maps"].append(
+                {
+                    "source": _variable(rate["header"]),
+                    "target": zone["key"],
+                    "cases": [('""', '""'), ('"~^[\\s]*(?<address>[0-9A-Fa-f.:]+)[\\s]*(,|$)"', "$address")],
+                    "default": '"invalid"',
+                }
+            )
+            zone["invalid_blocks"] = not rate["dry_run"]
+        if rate["unless_header"]:
+            source = zone["key"]
+            zone["key"] = f"${name}_scoped"
+            zone["maps"].append(
+                {
+                    "source": _variable(rate["unless_header"]),
+                    "target": zone["key"],
+                    "cases": [('""', source)],
+                    "default": '""',
+                }
+            )
+        zones.append(zone)
+    return zones

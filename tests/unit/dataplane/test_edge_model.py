@@ -212,15 +212,77 @@ def test_s3_origins_are_recognised_by_their_rest_endpoint(domain, expected):
 def test_web_acl_maps_to_crs_and_a_rate_limit():
     waf = edge_waf.model(FIXTURES["prod_web_acl"])
     assert waf["crs"] is True and waf["engine"] == "On"
-    assert waf["rate"] == {"limit": 2000, "window": 300, "dry_run": False}
+    assert [(r["rule"], r["limit"], r["window"], r["key"], r["dry_run"]) for r in waf["rates"]] == [
+        ("rate-limit-per-ip", 2000, 300, "ip", False)
+    ]
     assert waf["not_modelled"] == ["AWSManagedRulesAmazonIpReputationList"]
     assert any("AWSManagedRulesSQLiRuleSet" in line for line in waf["modelled"])
-    assert edge_waf.rate_zone(waf) == {
-        "zone": "waf_illustra_prod_cloudfront",
-        "per_minute": 400,
-        "burst": 1999,
-        "dry_run": False,
+    (zone,) = edge_waf.rate_zones(waf)
+    assert (zone["zone"], zone["key"], zone["per_minute"], zone["burst"], zone["maps"]) == (
+        "waf_illustra_prod_cloudfront_0",
+        "$binary_remote_addr",
+        400,
+        1999,  # nginx passes one at the rate plus the burst: 2000 in a row
+        [],
+    )
+
+
+def _rate_rule(name, statement):
+    return {"Name": name, "Priority": 9, "Statement": {"RateBasedStatement": statement}, "Action": {"Block": {}}}
+
+
+HEADER_ABSENT = {
+    "NotStatement": {
+        "Statement": {
+            "SizeConstraintStatement": {
+                "FieldToMatch": {"SingleHeader": {"Name": "x-forwarded-for"}},
+                "ComparisonOperator": "GT",
+                "Size": 0,
+                "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+            }
+        }
     }
+}
+
+
+def test_forwarded_ip_rate_rules_behind_cloudfront():
+    """The load balancer's ACL behind CloudFront: the viewer's address from X-Forwarded-For, and the connection's
+    address only for requests without the header."""
+    acl = copy.deepcopy(FIXTURES["prod_web_acl"])
+    acl["Rules"] = [r for r in acl["Rules"] if "RateBasedStatement" not in r["Statement"]] + [
+        _rate_rule(
+            "rate-limit-per-forwarded-ip",
+            {
+                "Limit": 2000,
+                "AggregateKeyType": "FORWARDED_IP",
+                "ForwardedIPConfig": {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"},
+            },
+        ),
+        _rate_rule("rate-limit-per-ip", {"Limit": 2000, "AggregateKeyType": "IP", "ScopeDownStatement": HEADER_ABSENT}),
+    ]
+    waf = edge_waf.model(acl)
+    assert [(r["key"], r["header"], r["unless_header"]) for r in waf["rates"]] == [
+        ("forwarded", "X-Forwarded-For", None),
+        ("ip", None, "x-forwarded-for"),
+    ]
+    forwarded, direct = edge_waf.rate_zones(waf)
+    assert forwarded["key"] == "$waf_illustra_prod_cloudfront_0_key" and forwarded["invalid_blocks"] is True
+    (mapping,) = forwarded["maps"]
+    assert mapping["source"] == "$http_x_forwarded_for" and mapping["cases"][0] == ('""', '""')
+    assert direct["key"] == "$waf_illustra_prod_cloudfront_1_scoped"
+    assert direct["maps"] == [
+        {
+            "source": "$http_x_forwarded_for",
+            "target": direct["key"],
+            "cases": [('""', "$binary_remote_addr")],
+            "default": '""',
+        }
+    ]
+    # Other scope-downs and fallbacks are listed as not modelled rather than guessed.
+    acl["Rules"][-1]["Statement"]["RateBasedStatement"]["ScopeDownStatement"] = {"ByteMatchStatement": {}}
+    acl["Rules"][-2]["Statement"]["RateBasedStatement"]["ForwardedIPConfig"]["FallbackBehavior"] = "NO_MATCH"
+    waf = edge_waf.model(acl)
+    assert waf["rates"] == [] and {"rate-limit-per-ip", "rate-limit-per-forwarded-ip"} <= set(waf["not_modelled"])
 
 
 def test_count_mode_detects_only_and_no_common_rule_set_means_no_modsecurity():
@@ -231,7 +293,7 @@ def test_count_mode_detects_only_and_no_common_rule_set_means_no_modsecurity():
         else:
             rule["Action"] = {"Count": {}}
     waf = edge_waf.model(acl)
-    assert waf["engine"] == "DetectionOnly" and waf["rate"]["dry_run"] is True
+    assert waf["engine"] == "DetectionOnly" and waf["rates"][0]["dry_run"] is True
     acl["Rules"] = [r for r in acl["Rules"] if "CommonRuleSet" not in r["Name"]]
     waf = edge_waf.model(acl)
     assert waf["crs"] is False
