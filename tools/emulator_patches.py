@@ -100,12 +100,79 @@ def _backup_vault_missing_is_access_denied() -> None:
     models.BackupBackend.describe_backup_vault = describe_backup_vault
 
 
+# AWS-managed response headers policies, referenced by id in every account (CloudFront Developer Guide,
+# "Use managed response headers policies").
+_CLOUDFRONT_MANAGED_HEADERS_POLICIES = frozenset(
+    {
+        "67f7725c-6f97-4210-82d7-5512b31e9d03",  # SecurityHeadersPolicy
+        "60669652-455b-4ae9-85a4-c4c02393f86c",  # SimpleCORS
+        "5cc3b908-e619-4b99-88e5-2cf7f45965bd",  # CORS-With-Preflight
+        "e61eb60c-9c35-4d20-a928-2b84e02af89c",  # CORS-and-SecurityHeadersPolicy
+        "eaab4381-ed33-4a86-88ca-d9558dc6cd63",  # CORS-with-preflight-and-SecurityHeadersPolicy
+    }
+)
+
+
+def _cloudfront_items(value):
+    """The Items of a {Quantity, Items} structure, as a list, whatever form the request parser gave."""
+    items = (value or {}).get("Items") or []
+    if isinstance(items, dict):  # one XML element: {"FunctionAssociation": {...}} or a list under it
+        items = next(iter(items.values()), [])
+    return items if isinstance(items, list) else [items]
+
+
+def _cloudfront_behaviors(config):
+    """The cache behaviors of a DistributionConfig request (the default one first)."""
+    return [config.get("DefaultCacheBehavior") or {}, *_cloudfront_items(config.get("CacheBehaviors"))]
+
+
+def _cloudfront_used_ids(distribution, attribute):
+    """The values of a cache-behavior attribute across a stored distribution's behaviors."""
+    config = distribution.distribution_config
+    behaviors = [config.DefaultCacheBehavior, *_cloudfront_items(getattr(config, "CacheBehaviors", {}))]
+    return [getattr(b, attribute, None) for b in behaviors if not isinstance(b, dict)]
+
+
+def _cloudfront_check_distribution_configs(flag, check) -> None:
+    """Run `check(backend, config)` before a distribution is created or updated (refusing raises)."""
+    from moto.cloudfront import models  # noqa: PLC0415
+
+    backend_cls = models.CloudFrontBackend
+    create = backend_cls.create_distribution_with_tags
+    if getattr(create, flag, False):
+        return
+
+    @functools.wraps(create)
+    def create_distribution_with_tags(self, distribution_config, tags):
+        check(self, distribution_config)
+        return create(self, distribution_config, tags)
+
+    update = backend_cls.update_distribution
+
+    @functools.wraps(update)
+    def update_distribution(self, dist_config, _id, if_match):
+        if dist_config:
+            check(self, dist_config)
+        return update(self, dist_config, _id, if_match)
+
+    setattr(create_distribution_with_tags, flag, True)
+    backend_cls.create_distribution_with_tags = create_distribution_with_tags
+    backend_cls.update_distribution = update_distribution
+
+
 def _cloudfront_response_headers_policies() -> None:
     """CloudFront: moto 5.2.5 has no response headers policy API (every call is a 404).
 
     Adds Create/Get/GetConfig/List/Update/Delete ResponseHeadersPolicy with the real API's shapes,
     ETag/IfMatch handling and NoSuchResponseHeadersPolicy errors, stored per account on the backend.
-    The managed policies are not listed (the collection only lists Type=custom).
+    As AWS does (CloudFront API reference, DeleteResponseHeadersPolicy and CreateDistribution errors):
+    a policy that a distribution's cache behavior uses cannot be deleted (409
+    ResponseHeadersPolicyInUse), and a distribution create or update naming a policy id that is neither
+    one of the account's nor an AWS-managed one ("Use managed response headers policies", five ids) is
+    refused (404 NoSuchResponseHeadersPolicy). The managed policies are not listed or readable (the
+    collection only lists Type=custom and references managed ones by id).
+
+    Verdict: fills a gap and models AWS, refusing what AWS refuses (unknown ids, deleting a policy in use).
     """
     import uuid  # noqa: PLC0415
 
@@ -183,12 +250,33 @@ def _cloudfront_response_headers_policies() -> None:
         )
         return ActionResult({"ResponseHeadersPolicy": result(policy), "ETag": policy["ETag"]})
 
+    class ResponseHeadersPolicyInUse(CloudFrontException):
+        code = 409
+
+        def __init__(self) -> None:
+            super().__init__(
+                "ResponseHeadersPolicyInUse",
+                "Cannot delete the response headers policy because it is attached to one or more cache behaviors.",
+            )
+
     def delete_response_headers_policy(self):
         policy = lookup(self)
         if self._get_param("IfMatch") != policy["ETag"]:
             raise PreconditionFailed()
+        for distribution in self.backend.distributions.values():
+            if policy["Id"] in _cloudfront_used_ids(distribution, "response_headers_policy_id"):
+                raise ResponseHeadersPolicyInUse()
         del store(self)[policy["Id"]]
         return EmptyResult()
+
+    def refuse_unknown_policies(backend, config):
+        custom = getattr(backend, "webstack_response_headers_policies", {})
+        for behavior in _cloudfront_behaviors(config):
+            policy_id = behavior.get("ResponseHeadersPolicyId")
+            if policy_id and policy_id not in custom and policy_id not in _CLOUDFRONT_MANAGED_HEADERS_POLICIES:
+                raise NoSuchResponseHeadersPolicy()
+
+    _cloudfront_check_distribution_configs("_webstack_rhp_checked", refuse_unknown_policies)
 
     def list_response_headers_policies(self):
         kind = self._get_param("Type")
@@ -214,6 +302,194 @@ def _cloudfront_response_headers_policies() -> None:
         }
     )
     CloudFrontResponse._webstack_rhp_patched = True
+
+
+def _cloudfront_functions() -> None:
+    """CloudFront Functions: moto 5.2.5 has no stages, UpdateFunction or PublishFunction, and drops a cache
+    behavior's FunctionAssociations (always Quantity 0).
+
+    Model (CloudFront API reference: CreateFunction, DescribeFunction, GetFunction, UpdateFunction,
+    PublishFunction, DeleteFunction, ListFunctions, FunctionAssociations; Developer Guide, "Publish
+    functions"): a function has a DEVELOPMENT stage (create and update, each with a new ETag, IfMatch
+    checked) and a LIVE stage that exists only once PublishFunction copied DEVELOPMENT to it; Describe,
+    Get and List take the Stage. Distributions keep each behavior's FunctionAssociations; an association
+    must name a published (LIVE) function of the account with event type viewer-request or
+    viewer-response, else InvalidFunctionAssociation (400). A function that a distribution uses cannot be
+    deleted (409 FunctionInUse).
+
+    Verdict: fills a gap and models AWS; refuses what AWS refuses (unpublished or unknown functions,
+    deleting one in use, stale ETags). Not modelled: running the code (the data plane does), TestFunction,
+    KeyValueStore associations, the size limit.
+    """
+    import base64  # noqa: PLC0415
+    import copy  # noqa: PLC0415
+
+    from moto.cloudfront import models, responses, urls  # noqa: PLC0415
+    from moto.cloudfront.exceptions import CloudFrontException, NoSuchFunctionExists  # noqa: PLC0415
+    from moto.core.responses import ActionResult, EmptyResult  # noqa: PLC0415
+    from moto.core.utils import utcnow  # noqa: PLC0415
+    from moto.moto_api._internal import mock_random  # noqa: PLC0415
+
+    if getattr(responses.CloudFrontResponse, "_webstack_functions_patched", False):
+        return
+
+    class PreconditionFailed(CloudFrontException):
+        code = 412
+
+        def __init__(self) -> None:
+            super().__init__("PreconditionFailed", "The If-Match version is missing or not valid for the resource.")
+
+    class FunctionInUse(CloudFrontException):
+        code = 409
+
+        def __init__(self) -> None:
+            super().__init__("FunctionInUse", "Cannot delete a function that is associated with a cache behavior.")
+
+    class InvalidFunctionAssociation(CloudFrontException):
+        code = 400
+
+        def __init__(self, message) -> None:
+            super().__init__("InvalidFunctionAssociation", message)
+
+    def stage_of(function, stage):
+        """(config, code, etag, last modified) of a stage; LIVE is None until published."""
+        if (stage or "DEVELOPMENT") == "LIVE":
+            return getattr(function, "webstack_live", None)
+        return {
+            "config": function.config,
+            "code": function.code,
+            "etag": function.etag,
+            "modified": function.last_modified_time,
+        }
+
+    def summary(function, stage):
+        found = stage_of(function, stage)
+        if found is None:
+            raise NoSuchFunctionExists(function.name)
+        live = (stage or "DEVELOPMENT") == "LIVE"
+        return {
+            "Name": function.name,
+            "Status": "DEPLOYED" if live else "UNPUBLISHED",
+            "FunctionConfig": found["config"],
+            "FunctionMetadata": {
+                "FunctionARN": function.arn,
+                "Stage": "LIVE" if live else "DEVELOPMENT",
+                "CreatedTime": function.created_time,
+                "LastModifiedTime": found["modified"],
+            },
+        }
+
+    def code_bytes(value):
+        if isinstance(value, bytes):
+            return value
+        try:
+            return base64.b64decode(value, validate=True)
+        except (ValueError, TypeError):
+            return str(value).encode()
+
+    def fetch(response):
+        return response.backend.describe_function(name=response._get_param("Name"))
+
+    def check_etag(response, function):
+        if response._get_param("IfMatch") != function.etag:
+            raise PreconditionFailed()
+
+    def create_function(self):
+        function = self.backend.create_function(
+            name=self._get_param("Name"),
+            function_config=self._get_param("FunctionConfig", {}),
+            function_code=code_bytes(self._get_param("FunctionCode")),
+            tags=self._get_param("Tags.Items", []) or [],
+        )
+        location = f"https://cloudfront.amazonaws.com/2020-05-31/function/{function.name}"
+        return ActionResult({"FunctionSummary": summary(function, None), "Location": location, "ETag": function.etag})
+
+    def describe_function(self):
+        function, stage = fetch(self), self._get_param("Stage")
+        result = summary(function, stage)
+        return ActionResult({"FunctionSummary": result, "ETag": stage_of(function, stage)["etag"]})
+
+    def get_function(self):
+        function, stage = fetch(self), self._get_param("Stage")
+        found = stage_of(function, stage)
+        if found is None:
+            raise NoSuchFunctionExists(function.name)
+        return ActionResult(
+            {"FunctionCode": found["code"], "ETag": found["etag"], "ContentType": "application/octet-stream"}
+        )
+
+    def update_function(self):
+        function = fetch(self)
+        check_etag(self, function)
+        function.config = self._get_param("FunctionConfig", {})
+        function.code = code_bytes(self._get_param("FunctionCode"))
+        function.etag = mock_random.get_random_hex(14).upper()
+        function.last_modified_time = utcnow()
+        return ActionResult({"FunctionSummary": summary(function, None), "ETag": function.etag})
+
+    def publish_function(self):
+        function = fetch(self)
+        check_etag(self, function)
+        function.webstack_live = {
+            "config": copy.deepcopy(function.config),
+            "code": function.code,
+            "etag": mock_random.get_random_hex(14).upper(),
+            "modified": utcnow(),
+        }
+        return ActionResult({"FunctionSummary": summary(function, "LIVE")})
+
+    def delete_function(self):
+        function = fetch(self)
+        check_etag(self, function)
+        for distribution in self.backend.distributions.values():
+            for associations in _cloudfront_used_ids(distribution, "function_associations"):
+                if function.arn in [a.get("FunctionARN") for a in _cloudfront_items(associations)]:
+                    raise FunctionInUse()
+        del self.backend.functions[function.name]
+        return EmptyResult()
+
+    def list_functions(self):
+        stage = self._get_param("Stage")
+        functions = [f for f in self.backend.functions.values() if stage_of(f, stage) is not None]
+        items = [summary(f, stage) for f in functions]
+        return ActionResult({"FunctionList": {"MaxItems": 100, "Quantity": len(items), "Items": items}})
+
+    for func in (
+        create_function,
+        describe_function,
+        get_function,
+        update_function,
+        publish_function,
+        delete_function,
+        list_functions,
+    ):
+        setattr(responses.CloudFrontResponse, func.__name__, func)
+    urls.url_paths["{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"] = responses.CloudFrontResponse.dispatch
+
+    # Cache behaviors keep their FunctionAssociations (moto resets them to Quantity 0).
+    original_init = models.DefaultCacheBehaviour.__init__
+
+    @functools.wraps(original_init)
+    def __init__(self, config):  # noqa: N807
+        original_init(self, config)
+        items = _cloudfront_items(config.get("FunctionAssociations"))
+        self.function_associations = {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
+
+    models.DefaultCacheBehaviour.__init__ = __init__
+
+    def refuse_invalid_associations(backend, config):
+        published = {f.arn for f in backend.functions.values() if stage_of(f, "LIVE") is not None}
+        for behavior in _cloudfront_behaviors(config):
+            for association in _cloudfront_items(behavior.get("FunctionAssociations")):
+                if association.get("EventType") not in ("viewer-request", "viewer-response"):
+                    raise InvalidFunctionAssociation("A CloudFront function runs on viewer-request or viewer-response.")
+                if association.get("FunctionARN") not in published:
+                    raise InvalidFunctionAssociation(
+                        f"The function ARN {association.get('FunctionARN')} is not a published function of this account."
+                    )
+
+    _cloudfront_check_distribution_configs("_webstack_functions_checked", refuse_invalid_associations)
+    responses.CloudFrontResponse._webstack_functions_patched = True
 
 
 # ---- S3: the transport of a request, bucket policies, the website endpoint, default encryption ----------
@@ -1187,6 +1463,7 @@ PATCHES = [
     _budgets_subscribers_and_update,
     _backup_vault_missing_is_access_denied,
     _cloudfront_response_headers_policies,
+    _cloudfront_functions,
     _s3_bucket_policy_secure_transport,
     _s3_website_endpoint,
     _s3_default_encryption_blocks_sse_c,

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # health_check tests; python3-venv: the .venv on a system Python; haproxy: the data plane's load
 # balancer stand-in (tools/dataplane); iproute2: the data plane's network gateway; njs, ModSecurity and
 # the OWASP CRS: the edge's CloudFront and WAF stand-ins (tools/dataplane/edge.py); chromium (+ a font):
-# the browser tests and screenshots; graphviz: the demo's architecture diagram.
+# the browser tests and screenshots; graphviz: the demo's architecture diagram; nodejs: runs the
+# CloudFront Function's unit tests.
 APT_PACKAGES=(podman runc debootstrap nginx-light python3-venv ca-certificates git haproxy iproute2
-  libnginx-mod-http-js libnginx-mod-http-modsecurity modsecurity-crs chromium fonts-dejavu-core graphviz)
+  libnginx-mod-http-js libnginx-mod-http-modsecurity modsecurity-crs chromium fonts-dejavu-core graphviz nodejs)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

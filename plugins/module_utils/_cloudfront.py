@@ -43,6 +43,7 @@ class CloudFrontErrorHandler(AWSErrorHandler):
                 "NoSuchResponseHeadersPolicy",
                 "NoSuchBucketPolicy",
                 "NoSuchBucket",
+                "NoSuchFunctionExists",
             ]
         )
 
@@ -95,8 +96,25 @@ def response_headers_policy_config(name, headers):
     }
 
 
+FUNCTION_RUNTIME = "cloudfront-js-2.0"
+
+
+def function_config(comment):
+    """The configuration of a CloudFront Function (the code travels beside it)."""
+    return {"Comment": comment, "Runtime": FUNCTION_RUNTIME}
+
+
 def _behavior(
-    origin_id, viewer_policy, *, methods, cached, cache_policy, headers_policy_id, path=None, request_policy=None
+    origin_id,
+    viewer_policy,
+    *,
+    methods,
+    cached,
+    cache_policy,
+    headers_policy_id,
+    path=None,
+    request_policy=None,
+    viewer_request_function_arn=None,
 ):
     behavior = {
         "TargetOriginId": origin_id,
@@ -104,6 +122,11 @@ def _behavior(
         "AllowedMethods": dict(_items(methods), CachedMethods=_items(cached)),
         "Compress": True,
         "CachePolicyId": cache_policy,
+        "FunctionAssociations": _items(
+            [{"FunctionARN": viewer_request_function_arn, "EventType": "viewer-request"}]
+            if viewer_request_function_arn
+            else []
+        ),
     }
     if path:
         behavior = dict({"PathPattern": path}, **behavior)
@@ -114,8 +137,13 @@ def _behavior(
     return behavior
 
 
-def distribution_config(p, oac_id, headers_policy_id):
-    """The managed part of the DistributionConfig from the module parameters (`p`)."""
+def distribution_config(p, oac_id, headers_policy_id, viewer_request_function_arn=None):
+    """The managed part of the DistributionConfig from the module parameters (`p`).
+
+    Error responses are left to the origins unless `spa_fallback` asks for the old mapping: turning every
+    403 and 404 into the app with status 200 also turns WAF blocks and API errors into the app. The
+    single-page app is routed by the viewer-request function instead (paths without an extension).
+    """
     s3_origin_id = f"s3-{p['origin_bucket_name']}"
     origins = [
         {
@@ -195,6 +223,7 @@ def distribution_config(p, oac_id, headers_policy_id):
             cached=["GET", "HEAD"],
             cache_policy=CACHING_OPTIMIZED,
             headers_policy_id=headers_policy_id,
+            viewer_request_function_arn=viewer_request_function_arn,
         ),
         "CacheBehaviors": _items(behaviors),
         "CustomErrorResponses": _items(errors),
@@ -358,6 +387,47 @@ def update_response_headers_policy(client, policy_id, config, etag):
 @RETRY
 def delete_response_headers_policy(client, policy_id, etag):
     client.delete_response_headers_policy(Id=policy_id, IfMatch=etag)
+    return True
+
+
+@CloudFrontErrorHandler.list_error_handler("describe function", (None, None))
+@RETRY
+def describe_function(client, name, stage):
+    """(FunctionSummary, ETag) of a function's DEVELOPMENT or LIVE stage; (None, None) when it has none."""
+    resp = client.describe_function(Name=name, Stage=stage)
+    return resp["FunctionSummary"], resp["ETag"]
+
+
+@CloudFrontErrorHandler.list_error_handler("get function", (None, None))
+@RETRY
+def get_function_code(client, name, stage):
+    resp = client.get_function(Name=name, Stage=stage)
+    return resp["FunctionCode"].read(), resp["ETag"]
+
+
+@CloudFrontErrorHandler.common_error_handler("create function")
+@RETRY
+def create_function(client, name, config, code):
+    resp = client.create_function(Name=name, FunctionConfig=config, FunctionCode=code)
+    return resp["FunctionSummary"], resp["ETag"]
+
+
+@CloudFrontErrorHandler.common_error_handler("update function")
+@RETRY
+def update_function(client, name, config, code, etag):
+    return client.update_function(Name=name, IfMatch=etag, FunctionConfig=config, FunctionCode=code)["ETag"]
+
+
+@CloudFrontErrorHandler.common_error_handler("publish function")
+@RETRY
+def publish_function(client, name, etag):
+    return client.publish_function(Name=name, IfMatch=etag)["FunctionSummary"]
+
+
+@CloudFrontErrorHandler.deletion_error_handler("delete function")
+@RETRY
+def delete_function(client, name, etag):
+    client.delete_function(Name=name, IfMatch=etag)
     return True
 
 

@@ -58,8 +58,29 @@ def _visibility(metric):
     return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric[:128]}
 
 
-def build_rules(metric_prefix, mode, managed_rule_groups, rate_limit):
-    """The ACL's rules: each managed group (count or enforce), then the per-IP rate limit."""
+def _header_absent(name):
+    """A statement that matches requests without the header `name`."""
+    present = {
+        "SizeConstraintStatement": {
+            "FieldToMatch": {"SingleHeader": {"Name": name.lower()}},
+            "ComparisonOperator": "GT",
+            "Size": 0,
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
+    }
+    return {"NotStatement": {"Statement": present}}
+
+
+def build_rules(metric_prefix, mode, managed_rule_groups, rate_limit, forwarded_ip_header=None):
+    """The ACL's rules: each managed group (count or enforce), then the per-client rate limit.
+
+    Behind CloudFront (`forwarded_ip_header`, X-Forwarded-For) the connection's address is an edge's, shared
+    by every viewer it serves, so one rule counts the viewer's address from the header, and a second counts
+    the connection's address only for requests without the header (clients that reach the origin directly).
+    FallbackBehavior MATCH: a header that holds no valid address gets the rule's action (blocked, or counted
+    in count mode) rather than slipping through; AWS applies a forwarded-IP rate rule only to requests that
+    carry the header, hence the second rule.
+    """
     rules = []
     for priority, group in enumerate(managed_rule_groups):
         rules.append(
@@ -71,25 +92,45 @@ def build_rules(metric_prefix, mode, managed_rule_groups, rate_limit):
                 "VisibilityConfig": _visibility(f"{metric_prefix}-{group}"),
             }
         )
-    if rate_limit:
+    if not rate_limit:
+        return rules
+    action = {"Count": {}} if mode == "count" else {"Block": {}}
+    per_ip = {"Limit": int(rate_limit), "AggregateKeyType": "IP"}
+    if forwarded_ip_header:
         rules.append(
             {
-                "Name": "rate-limit-per-ip",
-                "Priority": len(managed_rule_groups),
-                "Statement": {"RateBasedStatement": {"Limit": int(rate_limit), "AggregateKeyType": "IP"}},
-                "Action": {"Count": {}} if mode == "count" else {"Block": {}},
-                "VisibilityConfig": _visibility(f"{metric_prefix}-rate-limit"),
+                "Name": "rate-limit-per-forwarded-ip",
+                "Priority": len(rules),
+                "Statement": {
+                    "RateBasedStatement": {
+                        "Limit": int(rate_limit),
+                        "AggregateKeyType": "FORWARDED_IP",
+                        "ForwardedIPConfig": {"HeaderName": forwarded_ip_header, "FallbackBehavior": "MATCH"},
+                    }
+                },
+                "Action": action,
+                "VisibilityConfig": _visibility(f"{metric_prefix}-rate-limit-forwarded"),
             }
         )
+        per_ip["ScopeDownStatement"] = _header_absent(forwarded_ip_header)
+    rules.append(
+        {
+            "Name": "rate-limit-per-ip",
+            "Priority": len(rules),
+            "Statement": {"RateBasedStatement": per_ip},
+            "Action": action,
+            "VisibilityConfig": _visibility(f"{metric_prefix}-rate-limit"),
+        }
+    )
     return rules
 
 
-def build_acl(name, description, *, metric_prefix, mode, managed_rule_groups, rate_limit):
+def build_acl(name, description, *, metric_prefix, mode, managed_rule_groups, rate_limit, forwarded_ip_header=None):
     return {
         "Name": name,
         "Description": description,
         "DefaultAction": {"Allow": {}},
-        "Rules": build_rules(metric_prefix, mode, managed_rule_groups, rate_limit),
+        "Rules": build_rules(metric_prefix, mode, managed_rule_groups, rate_limit, forwarded_ip_header),
         "VisibilityConfig": _visibility(metric_prefix),
     }
 
@@ -184,6 +225,33 @@ def untag_resource(client, arn, keys):
 @RETRY
 def delete_web_acl(client, name, scope, acl_id, lock_token):
     client.delete_web_acl(Name=name, Scope=scope, Id=acl_id, LockToken=lock_token)
+    return True
+
+
+def log_group_arn(acl_arn, log_group_name):
+    """The ARN of a CloudWatch Logs log group in the web ACL's account and Region (WAF logs there)."""
+    partition, region, account = acl_arn.split(":")[1], acl_arn.split(":")[3], acl_arn.split(":")[4]
+    return f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name}"
+
+
+@WAFv2ErrorHandler.list_error_handler("get the logging configuration", None)
+@RETRY
+def get_logging_configuration(client, acl_arn):
+    return client.get_logging_configuration(ResourceArn=acl_arn)["LoggingConfiguration"]
+
+
+@WAFv2ErrorHandler.common_error_handler("put the logging configuration")
+@RETRY
+def put_logging_configuration(client, acl_arn, destination_arn):
+    client.put_logging_configuration(
+        LoggingConfiguration={"ResourceArn": acl_arn, "LogDestinationConfigs": [destination_arn]}
+    )
+
+
+@WAFv2ErrorHandler.deletion_error_handler("delete the logging configuration")
+@RETRY
+def delete_logging_configuration(client, acl_arn):
+    client.delete_logging_configuration(ResourceArn=acl_arn)
     return True
 
 

@@ -18,8 +18,11 @@ description:
   - The distribution is found by its C(Name) tag (its C(Comment) is the same name, which narrows the
     search). Only the fields this module manages are compared, so a second run reports no change, and
     an update keeps every other field of the current configuration.
-  - HTTPS only (HTTP redirects), HTTP/2 and HTTP/3, IPv6, compression, SPA fallback (403/404 to the root
-    object with status 200), C(/api/*) to an optional API origin (the ALB) without caching.
+  - HTTPS only (HTTP redirects), HTTP/2 and HTTP/3, IPv6, compression, C(/api/*) to an optional API origin
+    (the ALB) without caching.
+  - Single-page app routing without masking errors - a CloudFront Function (O(viewer_request_function_code),
+    C(cloudfront-js-2.0)) on the default behavior's viewer-request, created, published (LIVE) and associated
+    by this module; error responses stay as the origins and WAF give them.
 author:
   - illustra.webstack developers (@illustra)
 options:
@@ -89,9 +92,20 @@ options:
     type: str
     default: index.html
   spa_fallback:
-    description: Answer 403 and 404 from the bucket with the root object and status 200 (client-side routing).
+    description:
+      - Answer every 403 and 404 with the root object and status 200 (the old way to route a single-page app).
+      - It masks errors - a WAF block and an API error reach the viewer as the app with status 200. Prefer
+        O(viewer_request_function_code).
     type: bool
-    default: true
+    default: false
+  viewer_request_function_code:
+    description:
+      - JavaScript (runtime C(cloudfront-js-2.0)) of a CloudFront Function named C(<name>-viewer-request) that
+        the default behavior runs on viewer-request, for example to route a single-page app's client-side paths
+        to the root object. The module creates it, updates it when the code differs, publishes it (LIVE) and
+        associates it.
+      - When omitted, the default behavior runs no function and a function of that name is deleted.
+    type: str
   security_headers:
     description: The security headers of the response headers policy.
     type: dict
@@ -207,6 +221,9 @@ distribution:
     response_headers_policy_id:
       description: Id of the response headers policy.
       type: str
+    viewer_request_function_arn:
+      description: ARN of the viewer-request function (null without one, or in check mode before it exists).
+      type: str
     changed_fields:
       description: The DistributionConfig fields that differed from the desired ones.
       type: list
@@ -296,6 +313,46 @@ class Runner:
                 cf.update_response_headers_policy(self.client, current["Id"], desired, etag)
         return current["Id"]
 
+    def ensure_function(self, name, code):
+        """The viewer-request function, published with `code` (its LIVE stage is what viewers get)."""
+        desired = cf.function_config("illustra.webstack: viewer-request of " + self.module.params["name"])
+        self.after["viewer_request_function"] = dict(desired, Name=name, Code=code)
+        code = code.encode()
+        development, etag = cf.describe_function(self.client, name, "DEVELOPMENT")
+        if development is None:
+            self.changed = True
+            if self.check:
+                return None
+            development, etag = cf.create_function(self.client, name, desired, code)
+            cf.publish_function(self.client, name, etag)
+            return development["FunctionMetadata"]["FunctionARN"]
+        arn = development["FunctionMetadata"]["FunctionARN"]
+        live, _ = cf.describe_function(self.client, name, "LIVE")
+        live_code = cf.get_function_code(self.client, name, "LIVE")[0] if live else None
+        if live:
+            self.before["viewer_request_function"] = dict(
+                live["FunctionConfig"], Name=name, Code=live_code.decode(errors="replace")
+            )
+        if live and live_code == code and cf.is_subset(desired, live["FunctionConfig"]):
+            return arn
+        self.changed = True
+        if not self.check:
+            development_code, etag = cf.get_function_code(self.client, name, "DEVELOPMENT")
+            if development_code != code or not cf.is_subset(desired, development["FunctionConfig"]):
+                etag = cf.update_function(self.client, name, desired, code, etag)
+            cf.publish_function(self.client, name, etag)
+        return arn
+
+    def remove_function(self, name):
+        """Delete the function (after the distribution stopped using it: AWS refuses a function in use)."""
+        development, etag = cf.describe_function(self.client, name, "DEVELOPMENT")
+        if development is None:
+            return
+        self.changed = True
+        self.before["viewer_request_function"] = dict(development["FunctionConfig"], Name=name)
+        if not self.check:
+            cf.delete_function(self.client, name, etag)
+
     def ensure_distribution(self, desired, tags):
         p = self.module.params
         summary, current_tags = find_distribution(self.client, p["name"])
@@ -369,11 +426,18 @@ class Runner:
         tags = dict(p["tags"] or {}, Name=p["name"])
         oac_id = self.ensure_oac(f"{p['name']}-oac")
         policy_id = self.ensure_headers_policy(f"{p['name']}-security-headers")
-        desired = cf.distribution_config(p, oac_id, policy_id)
+        function_name = f"{p['name']}-viewer-request"
+        function_arn = None
+        if p["viewer_request_function_code"]:
+            function_arn = self.ensure_function(function_name, p["viewer_request_function_code"])
+        placeholder = "arn:aws:cloudfront::(new function)" if p["viewer_request_function_code"] else None
+        desired = cf.distribution_config(p, oac_id, policy_id, function_arn or placeholder)
         result = self.ensure_distribution(desired, tags)
+        if not p["viewer_request_function_code"]:
+            self.remove_function(function_name)
         if p["manage_bucket_policy"]:
             self.ensure_bucket_policy(p["origin_bucket_name"], result["arn"])
-        result.update(oac_id=oac_id, response_headers_policy_id=policy_id)
+        result.update(oac_id=oac_id, response_headers_policy_id=policy_id, viewer_request_function_arn=function_arn)
         return result
 
     def absent(self):
@@ -393,6 +457,8 @@ class Runner:
                 if etag is None:
                     etag = cf.get_distribution(self.client, summary["Id"])[1]
                 cf.delete_distribution(self.client, summary["Id"], etag)
+        # The function and the headers policy can go only once no distribution uses them (AWS: 409 in use).
+        self.remove_function(f"{p['name']}-viewer-request")
         policy = find_headers_policy(self.client, f"{p['name']}-security-headers")
         if policy is not None:
             self.changed = True
@@ -466,7 +532,8 @@ def main():
         ),
         http_version=dict(type="str", default="http2and3", choices=["http2", "http2and3", "http3"]),
         default_root_object=dict(type="str", default="index.html"),
-        spa_fallback=dict(type="bool", default=True),
+        spa_fallback=dict(type="bool", default=False),
+        viewer_request_function_code=dict(type="str"),
         security_headers=dict(type="dict", default={}, options=header_options),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

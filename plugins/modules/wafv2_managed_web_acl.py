@@ -46,6 +46,23 @@ options:
     description: Requests per 5 minutes per client IP before the rate rule acts; C(0) disables the rule.
     type: int
     default: 2000
+  rate_limit_forwarded_ip_header:
+    description:
+      - For an ACL behind CloudFront (the ALB's REGIONAL ACL) - the header that carries the viewer's address,
+        normally C(X-Forwarded-For). Behind CloudFront the connection's address is an edge's, shared by every
+        viewer it serves, so counting it would let one busy edge block everyone behind it.
+      - With it, rule C(rate-limit-per-forwarded-ip) counts the address in the header (a header without a valid
+        address gets the rule's action, C(FallbackBehavior=MATCH)), and C(rate-limit-per-ip) counts the
+        connection's address only for requests without the header (clients that reach the origin directly).
+      - The header is what the client or CloudFront wrote, and WAF takes its first address - a client can forge
+        it. Rate-limit viewers on their real address in the C(CLOUDFRONT) ACL too.
+    type: str
+  log_group_name:
+    description:
+      - CloudWatch Logs log group (in the ACL's Region, named C(aws-waf-logs-*) as WAF requires) that receives the
+        ACL's request logs. The log group must exist; the module manages the ACL's logging configuration.
+      - When omitted, the ACL has no logging configuration.
+    type: str
   description:
     description: Description of the ACL.
     type: str
@@ -144,6 +161,7 @@ def ensure_present(module, client):
         mode=p["mode"],
         managed_rule_groups=p["managed_rule_groups"],
         rate_limit=p["rate_limit"],
+        forwarded_ip_header=p["rate_limit_forwarded_ip_header"],
     )
     tags = p["tags"] or {}
     current, lock_token = find(client, p["name"], p["scope"])
@@ -175,6 +193,26 @@ def ensure_present(module, client):
     return changed, before, after
 
 
+def ensure_logging(module, client, acl_arn, before, after):
+    """The ACL's logging configuration: to the log group, or none."""
+    name = module.params["log_group_name"]
+    desired = waf.log_group_arn(acl_arn, name) if name and acl_arn else None
+    current = waf.get_logging_configuration(client, acl_arn) if acl_arn else None
+    current = (current or {}).get("LogDestinationConfigs") or []
+    before["log_destinations"] = current
+    after["log_destinations"] = [desired] if name else []
+    if not acl_arn:
+        return bool(name)
+    if (current == [desired]) if desired else not current:
+        return False
+    if not module.check_mode:
+        if desired:
+            waf.put_logging_configuration(client, acl_arn, desired)
+        else:
+            waf.delete_logging_configuration(client, acl_arn)
+    return True
+
+
 def ensure_absent(module, client):
     p = module.params
     current, lock_token = find(client, p["name"], p["scope"])
@@ -193,8 +231,10 @@ def main():
         mode=dict(type="str", default="block", choices=["block", "count"]),
         managed_rule_groups=dict(type="list", elements="str", default=list(waf.DEFAULT_MANAGED_RULE_GROUPS)),
         rate_limit=dict(type="int", default=2000),
+        rate_limit_forwarded_ip_header=dict(type="str"),
         description=dict(type="str", default="Managed by illustra.webstack"),
         metric_prefix=dict(type="str"),
+        log_group_name=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -202,10 +242,15 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["rate_limit"] and not 10 <= module.params["rate_limit"] <= 2000000000:
         module.fail_json(msg="rate_limit must be 0 (no rate rule) or between 10 and 2000000000 requests per 5 minutes.")
+    if module.params["log_group_name"] and not module.params["log_group_name"].startswith("aws-waf-logs-"):
+        module.fail_json(
+            msg="log_group_name must start with aws-waf-logs- (AWS WAF logs only to destinations so named)."
+        )
     client = module.client("wafv2")
     try:
         if module.params["state"] == "present":
             changed, before, after = ensure_present(module, client)
+            changed |= ensure_logging(module, client, after.get("arn"), before, after)
         else:
             changed, before, after = ensure_absent(module, client)
     except AnsibleAWSError as e:

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 
 DOMAIN = "illustra-demo.example.com"
 EXAMPLE_BUILD = ROOT / "examples" / "frontend" / "build"
+SPA_REWRITE = ROOT / "roles" / "cloudfront" / "files" / "spa_rewrite.js"
 
 
 def site(env, check=False):
@@ -146,6 +147,27 @@ def assert_waf(env, expected_action):
     ]
     rate = [r for r in full["Rules"] if "RateBasedStatement" in r["Statement"]]
     assert len(rate) == 1 and rate[0]["Action"] == {expected_action: {}}
+    # The CloudFront ACL sees each viewer's own address.
+    assert rate[0]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert "ScopeDownStatement" not in rate[0]["Statement"]["RateBasedStatement"]
+    # Failure 11: behind CloudFront the ALB's ACL counts the viewer's forwarded address, not the edge's.
+    regional = acls["REGIONAL"][0]
+    regional = waf.get_web_acl(Name=regional["Name"], Scope="REGIONAL", Id=regional["Id"])["WebACL"]
+    rate = {
+        r["Name"]: r["Statement"]["RateBasedStatement"]
+        for r in regional["Rules"]
+        if "RateBasedStatement" in r["Statement"]
+    }
+    assert set(rate) == {"rate-limit-per-forwarded-ip", "rate-limit-per-ip"}
+    assert rate["rate-limit-per-forwarded-ip"]["AggregateKeyType"] == "FORWARDED_IP"
+    assert rate["rate-limit-per-forwarded-ip"]["ForwardedIPConfig"] == {
+        "HeaderName": "X-Forwarded-For",
+        "FallbackBehavior": "MATCH",
+    }
+    direct = rate["rate-limit-per-ip"]
+    assert direct["AggregateKeyType"] == "IP"
+    size = direct["ScopeDownStatement"]["NotStatement"]["Statement"]["SizeConstraintStatement"]
+    assert size["FieldToMatch"] == {"SingleHeader": {"Name": "x-forwarded-for"}}
     return full["ARN"]
 
 
@@ -169,9 +191,18 @@ def assert_distribution(env, s3, web_acl_arn):
     assert behavior["Compress"] is True
     assert config["HttpVersion"] == "http2and3" and config["IsIPV6Enabled"] is True
     assert config["DefaultRootObject"] == "index.html"
-    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]["Items"]}
-    assert set(errors) == {403, 404}
-    assert all(e["ResponsePagePath"] == "/index.html" and e["ResponseCode"] == "200" for e in errors.values())
+    # Failure 3: no error is turned into the app (a WAF block stays 403, an API error stays JSON); the
+    # single-page app is routed by the published viewer-request function instead.
+    assert config["CustomErrorResponses"]["Quantity"] == 0
+    [association] = behavior["FunctionAssociations"]["Items"]
+    assert association["EventType"] == "viewer-request"
+    name = f"illustra-{env}-frontend-viewer-request"
+    live = cf.describe_function(Name=name, Stage="LIVE")["FunctionSummary"]
+    assert association["FunctionARN"] == live["FunctionMetadata"]["FunctionARN"]
+    assert live["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert cf.get_function(Name=name, Stage="LIVE")["FunctionCode"].read() == SPA_REWRITE.read_bytes()
+    for api in config["CacheBehaviors"].get("Items") or []:
+        assert api["FunctionAssociations"]["Quantity"] == 0
     assert config["WebACLId"] == web_acl_arn
     headers = cf.get_response_headers_policy(Id=behavior["ResponseHeadersPolicyId"])["ResponseHeadersPolicy"]
     security = headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
@@ -254,6 +285,9 @@ def test_frontend_edge(clean_emulator, env):
     assert web_acls("CLOUDFRONT") == [] and web_acls("REGIONAL") == []
     assert boto3.client("route53").list_hosted_zones()["HostedZones"] == []
     assert boto3.client("acm", region_name="us-east-1").list_certificates()["CertificateSummaryList"] == []
+    cloudfront = boto3.client("cloudfront")
+    assert cloudfront.list_functions()["FunctionList"].get("Items", []) == []
+    assert cloudfront.list_response_headers_policies(Type="custom")["ResponseHeadersPolicyList"].get("Items", []) == []
 
 
 ASSOCIATE_PLAY = """

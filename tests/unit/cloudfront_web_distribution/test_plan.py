@@ -31,7 +31,7 @@ def params(**over):
         "price_class": "PriceClass_100",
         "http_version": "http2and3",
         "default_root_object": "index.html",
-        "spa_fallback": True,
+        "spa_fallback": False,
     }
     p.update(over)
     return p
@@ -45,7 +45,9 @@ def test_secure_defaults():
     assert behavior["ViewerProtocolPolicy"] == "redirect-to-https" and behavior["Compress"] is True
     assert behavior["ResponseHeadersPolicyId"] == "RHP1"
     assert config["HttpVersion"] == "http2and3" and config["IsIPV6Enabled"] is True
-    assert [e["ErrorCode"] for e in config["CustomErrorResponses"]["Items"]] == [403, 404]
+    # Failure 3: errors are not turned into the app (a WAF block stays 403, an API error stays JSON).
+    assert config["CustomErrorResponses"] == {"Quantity": 0, "Items": []}
+    assert behavior["FunctionAssociations"] == {"Quantity": 0, "Items": []}
     assert config["CacheBehaviors"] == {"Quantity": 0, "Items": []}
     assert config["ViewerCertificate"] == {"CloudFrontDefaultCertificate": True}
 
@@ -93,7 +95,16 @@ def test_extra_fields_aws_returns_are_not_differences():
         (lambda c: c["Origins"]["Items"][0].update(OriginAccessControlId=""), "Origins"),
         (lambda c: c.update(HttpVersion="http2"), "HttpVersion"),
         (lambda c: c.update(WebACLId="arn:other"), "WebACLId"),
-        (lambda c: c.update(CustomErrorResponses={"Quantity": 0}), "CustomErrorResponses"),
+        # A distribution that still masks errors as the app (the old SPA fallback) is changed.
+        (
+            lambda c: c.update(
+                CustomErrorResponses={
+                    "Quantity": 1,
+                    "Items": [{"ErrorCode": 403, "ResponsePagePath": "/index.html", "ResponseCode": "200"}],
+                }
+            ),
+            "CustomErrorResponses",
+        ),
     ],
 )
 def test_managed_changes_are_detected(mutate, field):
@@ -129,3 +140,44 @@ def test_bucket_policy_merge_replaces_ours_keeps_others():
     assert policy["Statement"][1]["Condition"] == {"StringEquals": {"AWS:SourceArn": "arn:new"}}
     assert cf.merge_policy_statements(policy, [], remove_sids=[cf.OAC_STATEMENT_SID])["Statement"] == [other]
     assert cf.policy_equal(policy, {"Statement": list(reversed(policy["Statement"]))})
+
+
+def test_viewer_request_function_is_associated_with_the_default_behavior_only():
+    arn = "arn:aws:cloudfront::123456789012:function/illustra-prod-frontend-viewer-request"
+    config = cf.distribution_config(params(api_origin_domain_name="alb.example"), "OAC1", "RHP1", arn)
+    assert config["DefaultCacheBehavior"]["FunctionAssociations"] == {
+        "Quantity": 1,
+        "Items": [{"FunctionARN": arn, "EventType": "viewer-request"}],
+    }
+    [api] = config["CacheBehaviors"]["Items"]
+    assert api["FunctionAssociations"] == {"Quantity": 0, "Items": []}  # /api/* is never rewritten
+
+
+def test_the_old_spa_fallback_is_still_available_on_request():
+    config = cf.distribution_config(params(spa_fallback=True), "OAC1", "RHP1")
+    errors = config["CustomErrorResponses"]["Items"]
+    assert [(e["ErrorCode"], e["ResponseCode"], e["ResponsePagePath"]) for e in errors] == [
+        (403, "200", "/index.html"),
+        (404, "200", "/index.html"),
+    ]
+
+
+def test_an_aws_reply_without_function_items_is_no_difference():
+    desired = cf.distribution_config(params(), "OAC1", "RHP1")
+    current = copy.deepcopy(desired)
+    current["DefaultCacheBehavior"]["FunctionAssociations"] = {"Quantity": 0}
+    current["CustomErrorResponses"] = {"Quantity": 0}
+    assert cf.config_differences(desired, current) == []
+
+
+def test_a_missing_or_other_function_association_is_a_difference():
+    arn = "arn:aws:cloudfront::123456789012:function/f"
+    desired = cf.distribution_config(params(), "OAC1", "RHP1", arn)
+    current = copy.deepcopy(desired)
+    current["DefaultCacheBehavior"]["FunctionAssociations"] = {"Quantity": 0}
+    assert cf.config_differences(desired, current) == ["DefaultCacheBehavior"]
+    current["DefaultCacheBehavior"]["FunctionAssociations"] = {
+        "Quantity": 1,
+        "Items": [{"FunctionARN": arn + "-old", "EventType": "viewer-request"}],
+    }
+    assert cf.config_differences(desired, current) == ["DefaultCacheBehavior"]

@@ -1,11 +1,15 @@
 """cloudfront_web_distribution API wrappers with botocore's Stubber."""
 
+import datetime
+
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _cloudfront as cf
 from botocore.stub import Stubber
+
+NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +74,49 @@ def test_update_passes_if_match(client):
     with pytest.raises(AnsibleAWSError, match="update distribution"):
         cf.update_distribution(c, "D1", config, "etag")
     stub.assert_no_pending_responses()
+
+
+def test_a_function_without_a_live_stage_reads_as_none(client):
+    c, stub = client
+    stub.add_client_error("describe_function", "NoSuchFunctionExists", http_status_code=404)
+    assert cf.describe_function(c, "f", "LIVE") == (None, None)
+    stub.assert_no_pending_responses()
+
+
+def test_update_and_publish_use_the_development_etag(client):
+    c, stub = client
+    config = {"Comment": "c", "Runtime": "cloudfront-js-2.0"}
+    stub.add_response(
+        "update_function",
+        {
+            "ETag": "E2",
+            "FunctionSummary": {
+                "Name": "f",
+                "FunctionConfig": config,
+                "FunctionMetadata": {"FunctionARN": "a", "LastModifiedTime": NOW},
+            },
+        },
+        {"Name": "f", "IfMatch": "E1", "FunctionConfig": config, "FunctionCode": b"code"},
+    )
+    stub.add_client_error("publish_function", "Throttling", http_status_code=400)
+    stub.add_response(
+        "publish_function",
+        {
+            "FunctionSummary": {
+                "Name": "f",
+                "FunctionConfig": config,
+                "FunctionMetadata": {"FunctionARN": "a", "LastModifiedTime": NOW},
+            }
+        },
+        {"Name": "f", "IfMatch": "E2"},
+    )
+    assert cf.update_function(c, "f", config, b"code", "E1") == "E2"
+    cf.publish_function(c, "f", "E2")
+    stub.assert_no_pending_responses()
+
+
+def test_deleting_a_function_in_use_is_an_error(client):
+    c, stub = client
+    stub.add_client_error("delete_function", "FunctionInUse", http_status_code=409)
+    with pytest.raises(AnsibleAWSError, match="delete function"):
+        cf.delete_function(c, "f", "E1")

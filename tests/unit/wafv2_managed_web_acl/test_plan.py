@@ -56,3 +56,56 @@ def test_summary_lists_rule_actions():
     summary = waf.summary(acl, {"A": "b"})
     assert summary["arn"] == "arn" and summary["default_action"] == ["Allow"]
     assert summary["rules"][4] == {"name": "rate-limit-per-ip", "priority": 4, "action": ["Count"]}
+
+
+def test_behind_cloudfront_the_rate_limit_counts_the_viewer_not_the_edge():
+    """Failure 11: the regional ACL behind CloudFront must not count CloudFront's edge addresses."""
+    rules = waf.build_rules("m", "block", GROUPS, 2000, forwarded_ip_header="X-Forwarded-For")
+    assert [(r["Name"], r["Priority"]) for r in rules[4:]] == [
+        ("rate-limit-per-forwarded-ip", 4),
+        ("rate-limit-per-ip", 5),
+    ]
+    forwarded, direct = rules[4], rules[5]
+    assert forwarded["Statement"] == {
+        "RateBasedStatement": {
+            "Limit": 2000,
+            "AggregateKeyType": "FORWARDED_IP",
+            "ForwardedIPConfig": {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"},
+        }
+    }
+    # Only requests that carry no forwarded address are counted on the connection's (a direct client's).
+    assert direct["Statement"] == {
+        "RateBasedStatement": {
+            "Limit": 2000,
+            "AggregateKeyType": "IP",
+            "ScopeDownStatement": {
+                "NotStatement": {
+                    "Statement": {
+                        "SizeConstraintStatement": {
+                            "FieldToMatch": {"SingleHeader": {"Name": "x-forwarded-for"}},
+                            "ComparisonOperator": "GT",
+                            "Size": 0,
+                            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+                        }
+                    }
+                }
+            },
+        }
+    }
+    assert forwarded["Action"] == direct["Action"] == {"Block": {}}
+    assert forwarded["VisibilityConfig"]["MetricName"] != direct["VisibilityConfig"]["MetricName"]
+
+
+def test_switching_to_the_forwarded_address_is_a_difference():
+    plain = waf.build_acl("n", "d", metric_prefix="m", mode="block", managed_rule_groups=GROUPS, rate_limit=2000)
+    forwarded = waf.build_acl(
+        "n",
+        "d",
+        metric_prefix="m",
+        mode="block",
+        managed_rule_groups=GROUPS,
+        rate_limit=2000,
+        forwarded_ip_header="X-Forwarded-For",
+    )
+    assert waf.acl_differs(forwarded, plain)
+    assert not waf.acl_differs(forwarded, copy.deepcopy(forwarded))
