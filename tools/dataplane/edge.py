@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import jinja2
+import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography import x509
@@ -89,7 +90,15 @@ def _ours(tags: dict, env: str) -> bool:
 
 
 def _region(state) -> str:
-    return state.get("region") or os.environ.get("WEBSTACK_EMULATOR_REGION") or GLOBAL_REGION
+    """The environment's region (webstack_region in its inventory): its load balancer and buckets live there."""
+    if state.get("region"):
+        return state["region"]
+    values = state_module.ROOT / "inventories" / state.env / "group_vars" / "all" / "webstack.yml"
+    with contextlib.suppress(OSError):
+        region = (yaml.safe_load(values.read_text()) or {}).get("webstack_region")
+        if isinstance(region, str) and region and "{" not in region:
+            return region
+    return GLOBAL_REGION
 
 
 # ---- reading the emulator ----------------------------------------------------------------------------
@@ -331,8 +340,12 @@ def plan(state) -> dict:
         acl = (waf_regional.get_web_acl_for_resource(ResourceArn=lb["LoadBalancerArn"]) or {}).get("WebACL")
         waf = edge_waf.model(acl)
         ports = [listener["Port"] for listener in listeners]
-        entry = {"name": lb["LoadBalancerName"], "dns_name": lb["DNSName"], "waf": waf}
+        entry = {"name": lb["LoadBalancerName"], "dns_name": lb["DNSName"], "waf": _waf_report(waf)}
         if waf and (waf["crs"] or waf["rates"]):
+            if alb_wafs:
+                raise edge_cloudfront.EdgeConfigError(
+                    f"{env} has more than one load balancer with a web ACL; the WAF stand-in fronts one"
+                )
             waf["zones"] = edge_waf.rate_zones(waf)
             front = addresses.get("alb_waf") or addresses["alb"]
             tls = []
@@ -402,7 +415,8 @@ def plan(state) -> dict:
         model["waf"] = edge_waf.model(web_acl(waf_global, config.get("WebACLId") or ""))
         if model["waf"]:
             model["waf"]["zones"] = edge_waf.rate_zones(model["waf"])
-        functions.update(_functions(cf, distribution))
+        code = _functions(cf, distribution)
+        functions.update(code)
         origins += model["origins"]
         header_rules.update(model["header_rules"])
         models.append(model)
@@ -412,8 +426,8 @@ def plan(state) -> dict:
                 "domain_name": model["domain_name"],
                 "aliases": model["aliases"],
                 "behaviours": [f"{b.pattern or '*'} -> {b.origin.id}" for b in model["behaviours"]],
-                "functions": sorted(functions),
-                "waf": model["waf"],
+                "functions": sorted(code),
+                "waf": _waf_report(model["waf"]),
             }
         )
     wafs = [m["waf"] for m in models if m["waf"] and m["waf"]["crs"]] + [w for w in alb_wafs if w["crs"]]
@@ -467,6 +481,13 @@ def plan(state) -> dict:
         "website_url": website_url,
         "report": report,
     }
+
+
+def _waf_report(waf: dict | None) -> dict | None:
+    """What the state file says of a WAF stand-in: its ACL and what of it is modelled."""
+    if not waf:
+        return None
+    return {k: waf[k] for k in ("name", "crs", "engine", "modelled", "not_modelled")}
 
 
 def _pick(paths: dict) -> dict:
