@@ -4,7 +4,7 @@
 import os
 import re
 
-from ansible import constants
+from ansible import constants, context
 from ansible.plugins.callback import CallbackBase
 
 DOCUMENTATION = r"""
@@ -51,7 +51,7 @@ def changes_line(changes):
     )
 
 
-def render(summary, changes, gates=None, failed_at=None):
+def render(summary, changes, gates=None, failed_at=None, check=False):
     """The summary as lines of text (pure: unit-tested without Ansible)."""
     summary = summary or {}
     title = "{} {}".format(summary.get("project", ""), summary.get("environment", "")).strip() or "this run"
@@ -109,7 +109,8 @@ def render(summary, changes, gates=None, failed_at=None):
         lines.append("validation         skipped: {}".format(validation.get("reason") or "it did not run"))
     if failed_at:
         lines.append(f"run                FAILED at: {failed_at}")
-    lines.append(f"changed            {changes_line(changes)}")
+    label = "would change (--check)" if check else "changed           "
+    lines.append(f"{label} {changes_line(changes)}")
     lines.append("*" * 79)
     return lines
 
@@ -156,5 +157,6 @@ class CallbackModule(CallbackBase):
             return
         if self._summary is None and self._gates is None and not self._site:
             return
-        for line in render(self._summary, self._changes, self._gates, self._failed_at):
+        check = bool((context.CLIARGS or {}).get("check"))
+        for line in render(self._summary, self._changes, self._gates, self._failed_at, check):
             self._display.display(line)

@@ -89,3 +89,8 @@ def test_an_old_zone_shows_no_name_servers_and_over_budget_is_loud():
     out = text(summary, {}, GATES)
     assert "name servers" not in out
     assert "OVER BUDGET" in out
+
+
+def test_check_mode_says_what_would_change():
+    out = text(SUMMARY, {"cloudfront": 1}, GATES, check=True)
+    assert "would change (--check) cloudfront 1 (1 changed task)" in out
