@@ -29,6 +29,11 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.illustra.webstack.plugins.module_utils._vpc import world_open_violations
 
 try:
+    from packaging.requirements import InvalidRequirement, Requirement
+except ImportError:
+    InvalidRequirement = Requirement = None
+
+try:
     import botocore.exceptions
     import botocore.session
 except ImportError:  # the API-model checks are skipped; the module reports a missing botocore elsewhere
@@ -351,6 +356,7 @@ API_PARAMETERS = (
     ApiParameter("acm_subject_alternative_names", "acm", "RequestCertificate.SubjectAlternativeNames"),
     ApiParameter("acm_subject_alternative_names", "acm", "RequestCertificate.SubjectAlternativeNames[]", each=True),
     ApiParameter("waf_managed_rule_groups", "wafv2", "ManagedRuleGroupStatement.Name", each=True),
+    ApiParameter("waf_forwarded_ip_header", "wafv2", "ForwardedIPConfig.HeaderName"),
     ApiParameter("alb_target_port", "elbv2", "CreateTargetGroup.Port"),
     ApiParameter("alb_health_check_path", "elbv2", "CreateTargetGroup.HealthCheckPath"),
     ApiParameter("alb_health_check_interval", "elbv2", "CreateTargetGroup.HealthCheckIntervalSeconds"),
@@ -419,6 +425,9 @@ API_PARAMETERS = (
     ),
 )
 
+# Empty means "none" for these: nothing reaches the API.
+OPTIONAL_STRINGS = ("waf_forwarded_ip_header",)
+
 # Role-internal names (roles/<role>/vars/main.yml) that preflight asks for: the names a role builds from variables.
 DERIVED_NAMES = tuple(
     sorted(
@@ -445,7 +454,7 @@ def check_api_parameters(review):
         constraint = api_constraint(param.service, param.path)
         operation, member = param.path.split(".", 1)[0], param.path.rsplit(".", 1)[-1].rstrip("[]")
         for item in _list(value) if param.each else [value]:
-            if item in ("", None) and param.value_of in ("asg_instance_type", "mongodb_instance_type"):
+            if item in ("", None) and param.value_of in OPTIONAL_STRINGS:
                 continue
             reason = api_reason(item, constraint)
             if reason:
@@ -611,6 +620,10 @@ def check_flags(review):
     amount = _number(budget)
     if amount is None or amount <= 0:
         review.problem("webstack_budget_usd", f"{budget!r} is not a positive number of dollars a month; set e.g. 75")
+    for variable in ("preflight_monthly_data_transfer_gb", "preflight_monthly_requests_millions"):
+        value = _number(review.get(variable, 0))
+        if value is None or value < 0:
+            review.problem(variable, f"{review.get(variable)!r} is not an amount (0 or more) the cost estimate can use")
     for variable in ("webstack_alert_emails", "cloudwatch_alert_emails"):
         for email in _list(review.get(variable)):
             reason = email_reason(email)
@@ -852,6 +865,17 @@ def check_certificates(review):
         reason = domain_reason(review.get("dns_domain"))
         if reason:
             review.problem("dns_domain", reason)
+    # Set only to point the records at targets another run made (else the cloudfront and alb roles' outputs).
+    for variable in ("dns_cloudfront_domain_name", "dns_alb_dns_name"):
+        target = review.get(variable, "")
+        if target and domain_reason(target):
+            review.problem(variable, domain_reason(target))
+    zone = str(review.get("dns_alb_hosted_zone_id", "") or "")
+    if zone and not re.fullmatch(r"Z[A-Z0-9]{1,31}", zone):
+        review.problem(
+            "dns_alb_hosted_zone_id",
+            f"{zone!r} is not a load balancer's canonical hosted zone id (like Z35SXDOTRQ7X7K)",
+        )
 
 
 def check_buckets(review):
@@ -1153,9 +1177,25 @@ def check_compute(review):
             and (not key or key.startswith("/") or len(key.encode()) > 1024)
         ):
             review.problem(variable, f"{key!r} is not an S3 key: not empty, no leading /, at most 1024 bytes")
+    requirement = str(review.get("asg_ansible_core_requirement", "ansible-core") or "")
+    if review.has("asg_ansible_core_requirement") and not _is_requirement(requirement, "ansible-core"):
+        review.problem(
+            "asg_ansible_core_requirement",
+            f"{requirement!r} is not a pip requirement of ansible-core the instances can install at boot, like ansible-core>=2.17,<2.20",
+        )
     name = str(review.get("asg_key_name", "") or "")
     if name and (len(name) > 255 or not name.isascii()):
         review.problem("asg_key_name", f"{name!r} is not an EC2 key pair name (at most 255 ASCII characters)")
+
+
+def _is_requirement(text, project):
+    """Whether text is a PEP 508 requirement of the project (what pip takes), as packaging parses it."""
+    if Requirement is None:  # packaging comes with ansible-core; without it, the name is all that is checked
+        return bool(re.match(re.escape(project) + r"(\s*[<>=!~;\[]|$)", text))
+    try:
+        return Requirement(text).name.lower() == project
+    except InvalidRequirement:
+        return False
 
 
 def check_web_acl(review):
@@ -1368,6 +1408,21 @@ def check_database(review):
         review.problem(
             "mongodb_cache_size_gb", f"{review.get('mongodb_cache_size_gb')!r}: use 0 (mongod decides) or 0.25-10000 GB"
         )
+    for address in str(review.get("mongodb_bind_ip", "") or "").split(","):
+        if address.strip() and not _is_ip(address.strip()):
+            review.problem(
+                "mongodb_bind_ip", f"{address.strip()!r} is not an IP address; list addresses separated by commas"
+            )
+    for variable in ("mongodb_storage_path", "mongodb_log_path"):
+        path = str(review.get(variable, "/") or "")
+        if not path.startswith("/"):
+            review.problem(variable, f"{path!r} is not an absolute path")
+    if review.has("mongodb_pymongo_version") and not re.fullmatch(
+        r"\d+(\.\d+)*", str(review.get("mongodb_pymongo_version"))
+    ):
+        review.problem(
+            "mongodb_pymongo_version", f"{review.get('mongodb_pymongo_version')!r} is not a version like 4.20.0"
+        )
     version = str(review.get("mongodb_version", "7.0"))
     if not re.fullmatch(r"\d+\.\d+", version):
         review.problem("mongodb_version", f"{version!r} is not a release series like 7.0")
@@ -1404,6 +1459,36 @@ def check_backups(review):
     for arn in _list(review.get("backup_alarm_actions")):
         if arn_reason(arn, "sns", r"[\w-]{1,256}", what="SNS topic ARN"):
             review.problem("backup_alarm_actions", arn_reason(arn, "sns", r"[\w-]{1,256}", what="SNS topic ARN"))
+    database = str(review.get("backup_database", "") or "")
+    if review.has("backup_database") and (
+        not database or len(database) > 63 or re.search(r'[/\\. "$*<>:|?]', database)
+    ):
+        review.problem(
+            "backup_database",
+            f'{database!r} is not a MongoDB database name (1-63 characters, none of / \\ . space " $ * < > : | ?)',
+        )
+    if review.get("backup_mongodb_uri_parameter"):
+        reason = ssm_name_reason(review.get("backup_mongodb_uri_parameter"), created=False)
+        if reason:
+            review.problem("backup_mongodb_uri_parameter", reason)
+    role = str(review.get("backup_instance_role_name", "") or "")
+    if role and api_reason(role, api_constraint("iam", "CreateRole.RoleName")):
+        review.problem(
+            "backup_instance_role_name", f"{role!r} is not an IAM role name (1-64 of letters, digits and + = , . @ _ -)"
+        )
+    user = str(review.get("backup_user", "") or "")
+    if review.has("backup_user") and not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", user):
+        review.problem(
+            "backup_user", f"{user!r} is not a system user name (lowercase letters, digits, _ and -, at most 32)"
+        )
+    local_dir = str(review.get("backup_local_dir", "/") or "")
+    if not local_dir.startswith("/"):
+        review.problem("backup_local_dir", f"{local_dir!r} is not an absolute path")
+    schedule = str(review.get("backup_schedule", "x") or "")
+    if not schedule.strip() or "\n" in schedule:
+        review.problem(
+            "backup_schedule", f"{schedule!r} is not a systemd OnCalendar expression, like *-*-* 02:00:00 UTC"
+        )
     prefix = str(review.get("backup_s3_prefix", "") or "")
     if review.has("backup_s3_prefix") and (not prefix or prefix.startswith("/") or prefix.endswith("/")):
         review.problem("backup_s3_prefix", f"{prefix!r} is a key prefix without slashes at either end, like mongodb")
@@ -1482,6 +1567,19 @@ def check_monitoring(review):
         review.problem(
             "cloudwatch_alert_emails",
             f"{len(emails)} addresses; AWS Budgets allows 10 e-mail subscribers per notification",
+        )
+    # Set only to watch parts another run made (else the asg, alb and cloudfront roles' outputs).
+    for variable, service, resource, what in (
+        ("cloudwatch_alb_arn", "elasticloadbalancing", r"loadbalancer/app/[\w-]+/[0-9a-f]+", "load balancer ARN"),
+        ("cloudwatch_target_group_arn", "elasticloadbalancing", r"targetgroup/[\w-]+/[0-9a-f]+", "target group ARN"),
+    ):
+        arn = review.get(variable, "")
+        if arn and arn_reason(arn, service, resource, what=what):
+            review.problem(variable, arn_reason(arn, service, resource, what=what))
+    distribution = str(review.get("cloudwatch_cloudfront_distribution_id", "") or "")
+    if distribution and not re.fullmatch(r"E[A-Z0-9]{5,}", distribution):
+        review.problem(
+            "cloudwatch_cloudfront_distribution_id", f"{distribution!r} is not a distribution id like E2QWRUHAPOMQZL"
         )
     instance = str(review.get("cloudwatch_instance_id", "") or "")
     if instance and not re.fullmatch(r"i-([0-9a-f]{8}|[0-9a-f]{17})", instance):

@@ -103,6 +103,7 @@ def test_all_problems_are_reported_together(clean_emulator):
             "waf_rate_limit": 5, "cloudwatch_cpu_high_percent": 120, "cloudwatch_log_retention_days": 45,
             "backup_alarm_period_seconds": 90, "webstack_extra_tags": {"Owner": "x" * 300},
             "asg_name": "illustra-staging-backend-" + "x" * 50,
+            "asg_ansible_core_requirement": "ansible-core>=2.17,<", "backup_user": "Backup User",
         },
     )  # fmt: skip
     messages = "\n".join(run.failure_messages())
@@ -111,6 +112,7 @@ def test_all_problems_are_reported_together(clean_emulator):
         "artifacts_bucket_name", "alb_health_check_timeout", "alb_health_check_matcher",
         "asg_refresh_max_healthy_percentage", "waf_rate_limit", "cloudwatch_cpu_high_percent",
         "cloudwatch_log_retention_days", "backup_alarm_period_seconds", "webstack_extra_tags", "asg_name",
+        "asg_ansible_core_requirement", "backup_user",
     ):  # fmt: skip
         assert f"- {variable}:" in messages, variable
     assert "nothing was created" in messages
