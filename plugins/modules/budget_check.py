@@ -16,6 +16,8 @@ description:
   - Compares the estimate with O(budget_usd) and applies O(policy_level) - V(informational) reports,
     V(warning) adds a warning, V(strict) fails, so that nothing is created over budget.
   - Makes no AWS call and never reports changed.
+  - The sizes' defaults below only serve a direct call. The preflight role passes what the roles will build, read
+    from the inventory or the roles' own defaults (the P(illustra.webstack.role_vars#lookup) lookup).
 author:
   - illustra.webstack developers (@illustra)
 options:
