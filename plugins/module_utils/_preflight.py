@@ -1094,7 +1094,7 @@ def check_compute(review):
                 size_var,
                 f"{_describe(review.get(size_var))} GiB is outside {low}-{high}, what an EBS {volume_type} volume can be",
             )
-        elif size < 8:
+        elif size < 8 and not image and "debian" in parameter:
             review.problem(
                 size_var, f"{size} GiB is smaller than the 8 GiB Debian image the instance boots from; use 8 or more"
             )
