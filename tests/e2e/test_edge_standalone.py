@@ -44,6 +44,14 @@ function handler(event) {
     return request;
 }
 """
+# A viewer-response function: it adds a header (cloudfront-js-2.0's response event).
+STAMP_FUNCTION = """
+function handler(event) {
+    var response = event.response;
+    response.headers['x-viewer-response'] = {value: event.context.eventType + ' ' + response.statusCode};
+    return response;
+}
+"""
 INDEX = b'<!doctype html><div id="root"></div>'
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -95,10 +103,13 @@ def _distribution(dist_id: str, domain: str, *, function: bool, error_pages: boo
     config["Aliases"] = {"Quantity": 0, "Items": []}
     config["ViewerCertificate"] = {"CloudFrontDefaultCertificate": True}
     if function:
-        arn = "arn:aws:cloudfront::123456789012:function/spa-routing"
+        arn = "arn:aws:cloudfront::123456789012:function/"
         config["DefaultCacheBehavior"]["FunctionAssociations"] = {
-            "Quantity": 1,
-            "Items": [{"FunctionARN": arn, "EventType": "viewer-request"}],
+            "Quantity": 2,
+            "Items": [
+                {"FunctionARN": arn + "spa-routing", "EventType": "viewer-request"},
+                {"FunctionARN": arn + "stamp", "EventType": "viewer-response"},
+            ],
         }
     if not error_pages:
         config["CustomErrorResponses"] = {"Quantity": 0, "Items": []}
@@ -246,7 +257,8 @@ def served(tmp_path_factory):
         "ca_bundle": str(ca.ensure(directory)),
         "credentials": edge.CREDENTIALS,
     }
-    decided = {"context": context, "functions": {"spa-routing": SPA_FUNCTION}, "wafs": [waf, strict, alb]}
+    functions = {"spa-routing": SPA_FUNCTION, "stamp": STAMP_FUNCTION}
+    decided = {"context": context, "functions": functions, "wafs": [waf, strict, alb]}
     conf = edge.write(directory, decided)
     pid = None
     try:
@@ -312,8 +324,10 @@ def test_the_default_root_object_and_the_security_headers(served):
 
 
 def test_a_viewer_request_function_serves_deep_links(served):
-    status, _, body = get(served, "spa.cloudfront.net", "/products/poster-aurora")
+    status, headers, body = get(served, "spa.cloudfront.net", "/products/poster-aurora")
     assert (status, body) == (200, INDEX)
+    # The behaviour's viewer-response function saw the response and added a header.
+    assert headers["x-viewer-response"] == "viewer-response 200"
     assert [r["path"] for r in Origin.seen] == ["/index.html"]
     # A missing file is S3's 403 (no s3:ListBucket for CloudFront): the function only rewrites paths without an extension.
     status, headers, _ = get(served, "spa.cloudfront.net", "/static/missing.js")

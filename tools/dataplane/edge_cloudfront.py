@@ -20,7 +20,8 @@ each field (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Distr
 
 Not modelled: caching (every request goes to the origin; `X-Cache` says Miss), origin groups and
 failover, Lambda@Edge, field-level encryption, geo restriction, signed URLs, HTTP/3, IPv6, logging,
-the CORS part of a response headers policy, and request header changes made by a function.
+the CORS part of a response headers policy, request header changes made by a function, and a
+viewer-response function's view of the headers the response headers policy adds (it sees the origin's).
 """
 
 from __future__ import annotations
