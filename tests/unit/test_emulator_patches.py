@@ -327,6 +327,156 @@ def test_fixed_primary_interface_goes_with_its_instance(clean_emulator):
     ec2.delete_vpc(VpcId=vpc)
 
 
+# ---- ELBv2/EC2: a load balancer's interfaces, which outlive it, and what interfaces block
+
+
+def _lb_network(ec2, cidr="10.97"):
+    vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{i}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
+        for i, az in enumerate(["us-east-1a", "us-east-1b", "us-east-1c"])
+    ]
+    group = ec2.create_security_group(GroupName="lb", Description="lb", VpcId=vpc)["GroupId"]
+    return vpc, subnets, group
+
+
+def _in_vpc(ec2, vpc):
+    return ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkInterfaces"]
+
+
+def _dependency_violation(call, **kwargs):
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as err:
+        call(**kwargs)
+    return err.value.response["Error"]["Code"]
+
+
+def test_gap_plain_moto_gives_a_load_balancer_no_interfaces_and_deletes_what_interfaces_use():
+    from moto.elbv2 import models
+
+    if getattr(models.ELBv2Backend.create_load_balancer, "_webstack_patched", False):
+        pytest.skip("moto already patched in this process")
+    from moto import mock_aws
+
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        vpc, subnets, group = _lb_network(ec2)
+        boto3.client("elbv2", region_name="us-east-1").create_load_balancer(
+            Name="gap", Subnets=subnets[:2], SecurityGroups=[group]
+        )
+        assert _in_vpc(ec2, vpc) == [], "plain moto: a load balancer has no network interface"
+        # An interface that uses the group and sits in the subnet blocks neither deletion in plain moto.
+        ec2.create_network_interface(SubnetId=subnets[2], Groups=[group])
+        ec2.delete_security_group(GroupId=group)
+        ec2.delete_subnet(SubnetId=subnets[2])
+        # Nor does a deleted NAT gateway let go of its interface.
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=eip)["NatGateway"]
+        ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+        eni = nat["NatGatewayAddresses"][0]["NetworkInterfaceId"]
+        assert ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"]
+
+
+@pytest.fixture(scope="module")
+def short_release_emulator():
+    """An emulator of our own whose deleted load balancers release their interfaces after 2 s."""
+    import os
+
+    import emulator
+    import emulator_patches
+
+    saved = os.environ.get(emulator_patches.ELB_INTERFACE_RELEASE_VARIABLE)
+    os.environ[emulator_patches.ELB_INTERFACE_RELEASE_VARIABLE] = "2"
+    try:
+        proc, endpoint = emulator.start()
+    finally:
+        if saved is None:
+            os.environ.pop(emulator_patches.ELB_INTERFACE_RELEASE_VARIABLE)
+        else:
+            os.environ[emulator_patches.ELB_INTERFACE_RELEASE_VARIABLE] = saved
+    yield endpoint
+    emulator.stop_pid(proc.pid)
+
+
+def test_fixed_load_balancer_interfaces_block_until_released(short_release_emulator):
+    import time
+
+    kwargs = {"endpoint_url": short_release_emulator, "region_name": "us-east-1"}
+    ec2, elb = boto3.client("ec2", **kwargs), boto3.client("elbv2", **kwargs)
+    vpc, subnets, group = _lb_network(ec2)
+    lb = elb.create_load_balancer(Name="web", Subnets=subnets[:2], SecurityGroups=[group], Scheme="internet-facing")
+    arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+
+    enis = _in_vpc(ec2, vpc)
+    assert sorted(e["SubnetId"] for e in enis) == sorted(subnets[:2]), "one interface per subnet"
+    for eni in enis:
+        assert eni["Description"] == "ELB " + arn.split(":loadbalancer/")[1]
+        assert (eni["RequesterId"], eni["RequesterManaged"], eni["Status"]) == ("amazon-elb", True, "in-use")
+        assert eni["Attachment"]["InstanceOwnerId"] == "amazon-elb"
+        assert [g["GroupId"] for g in eni["Groups"]] == [group]
+        assert eni["Association"]["IpOwnerId"] == "amazon-elb"
+    assert _dependency_violation(ec2.delete_network_interface, NetworkInterfaceId=enis[0]["NetworkInterfaceId"]) == (
+        "InvalidNetworkInterface.InUse"
+    )
+
+    # Moving to other subnets adds an interface and releases the one left behind.
+    elb.set_subnets(LoadBalancerArn=arn, Subnets=subnets[1:])
+    status = {e["SubnetId"]: e["Status"] for e in _in_vpc(ec2, vpc)}
+    assert status == {subnets[0]: "available", subnets[1]: "in-use", subnets[2]: "in-use"}
+
+    elb.delete_load_balancer(LoadBalancerArn=arn)
+    deleted = time.monotonic()
+    assert {e["Status"] for e in _in_vpc(ec2, vpc)} == {"available"}, "they linger, detached"
+    assert _dependency_violation(ec2.delete_security_group, GroupId=group) == "DependencyViolation"
+    assert _dependency_violation(ec2.delete_subnet, SubnetId=subnets[1]) == "DependencyViolation"
+    assert _dependency_violation(ec2.delete_vpc, VpcId=vpc) == "DependencyViolation"
+
+    while _in_vpc(ec2, vpc):
+        assert time.monotonic() - deleted < 10, "released after the configured lag (2 s)"
+        time.sleep(0.2)
+    assert time.monotonic() - deleted >= 1.5
+    ec2.delete_security_group(GroupId=group)
+    for subnet in subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+def test_fixed_default_lag_holds_the_network_after_delete_load_balancer(clean_emulator):
+    import emulator_patches
+
+    assert emulator_patches.ELB_INTERFACE_RELEASE_SECONDS == 20
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    vpc, subnets, group = _lb_network(ec2)
+    arn = elb.create_load_balancer(Name="web", Subnets=subnets[:2])["LoadBalancers"][0]["LoadBalancerArn"]
+    default_group = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    assert {g["GroupId"] for e in _in_vpc(ec2, vpc) for g in e["Groups"]} == {default_group}, (
+        "without security groups, the VPC's default group"
+    )
+    elb.delete_load_balancer(LoadBalancerArn=arn)
+    assert len(_in_vpc(ec2, vpc)) == 2
+    assert _dependency_violation(ec2.delete_subnet, SubnetId=subnets[0]) == "DependencyViolation"
+    ec2.delete_security_group(GroupId=group)  # a group no interface uses goes at once
+
+
+def test_fixed_nat_gateway_takes_its_interface_and_lets_go_of_its_address(clean_emulator):
+    ec2 = boto3.client("ec2")
+    vpc, subnets, _group = _lb_network(ec2, cidr="10.96")
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=eip)["NatGateway"]["NatGatewayId"]
+    assert _dependency_violation(ec2.delete_subnet, SubnetId=subnets[0]) == "DependencyViolation"
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    assert _in_vpc(ec2, vpc) == []
+    (address,) = ec2.describe_addresses(AllocationIds=[eip])["Addresses"]
+    assert not address.get("NetworkInterfaceId") and not address.get("AssociationId")
+    ec2.release_address(AllocationId=eip)
+    for subnet in subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
+
+
 # ---- EC2: launching from a launch template version created by CreateLaunchTemplateVersion
 
 
