@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import re
 
 NAT_MODES = ("none", "single", "per_az")
 
@@ -210,3 +211,51 @@ def world_open_violations(groups, forbidden_ports=(22, 27017, 3389)):
                 if hits:
                     bad.append(f"security group {group['key']} opens port(s) {hits} to {world[0]}")
     return bad
+
+
+# Load balancer interfaces (teardown) ------------------------------------------------------------
+
+# Elastic Load Balancing describes its requester-managed interfaces as "ELB app/<name>/<id>" (ALB),
+# "ELB net/..." (NLB), "ELB gwy/..." (GWLB) or "ELB <name>" (Classic); EC2 User Guide,
+# "Requester-managed network interfaces".
+_ELB_DESCRIPTION = re.compile(r"^ELB (?:(?P<type>app|net|gwy)/(?P<name>[^/]+)/(?P<id>[0-9a-f]+)|(?P<classic>[^/\s]+))$")
+
+
+def load_balancer_of(interface):
+    """The load balancer that owns a network interface, as a dict, or None when it is not a load balancer's.
+
+    {"path": "app/web/50dc6c495c0c9188", "type": "app", "name": "web"} for ELBv2 (the path is the
+    resource part of the load balancer's ARN); {"path": "web", "type": "classic", "name": "web"} for a
+    Classic Load Balancer.
+    """
+    if not interface.get("RequesterManaged"):
+        return None
+    match = _ELB_DESCRIPTION.match(interface.get("Description") or "")
+    if not match:
+        return None
+    if match.group("classic"):
+        return {"path": match.group("classic"), "type": "classic", "name": match.group("classic")}
+    return {
+        "path": "/".join(match.group("type", "name", "id")),
+        "type": match.group("type"),
+        "name": match.group("name"),
+    }
+
+
+def split_interfaces(interfaces):
+    """({load balancer path: (load balancer, [its interfaces])}, [every other interface])."""
+    by_balancer = {}
+    others = []
+    for interface in interfaces:
+        balancer = load_balancer_of(interface)
+        if balancer is None:
+            others.append(interface)
+        else:
+            by_balancer.setdefault(balancer["path"], (balancer, []))[1].append(interface)
+    return by_balancer, others
+
+
+def describe_interface(interface):
+    """'eni-0123 (ELB app/web/50dc...)': an interface as an error message names it."""
+    what = interface.get("Description") or interface.get("InterfaceType") or "interface"
+    return f"{interface['NetworkInterfaceId']} ({what})"

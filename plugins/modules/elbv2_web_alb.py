@@ -22,6 +22,9 @@ description:
     a re-run leaves them alone.
   - Without a certificate and with O(origin_verify_header) set, the HTTP listener answers 403 unless the
     request carries the secret header (set by CloudFront on its origin requests).
+  - With O(state=absent) it returns once the load balancer is deleted. Its network interfaces stay in its
+    subnets for some minutes more, until AWS releases them; M(illustra.webstack.vpc_network) waits for them
+    when it removes the network.
 author:
   - illustra.webstack developers (@illustra)
 options:

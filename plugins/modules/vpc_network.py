@@ -22,6 +22,10 @@ description:
     are awaited with the EC2 waiter.
   - With O(state=absent) it removes the network in dependency order and refuses, with the list of
     blockers, while other resources (load balancers, instances) still use the VPC.
+  - A deleted load balancer's network interfaces stay in its subnets for some minutes after
+    DeleteLoadBalancer, and until they go the subnets, the VPC and the load balancer's security group
+    cannot be deleted (DependencyViolation). With O(state=absent) the module waits for them, within
+    O(load_balancer_interfaces_timeout), then removes the network.
 author:
   - illustra.webstack developers (@illustra)
 options:
@@ -117,6 +121,15 @@ options:
     type: dict
     required: true
     aliases: [resource_tags]
+  load_balancer_interfaces_timeout:
+    description:
+      - With O(state=absent), how long to wait, in seconds, for the network interfaces of load balancers
+        that were deleted to be released before the network is removed. Elastic Load Balancing deletes
+        them some minutes after the load balancer; the wait ends as soon as they are gone.
+      - When the time is up the module fails, naming the interfaces that still hold the VPC.
+      - Interfaces of load balancers that still exist are never waited for; they stop the removal at once.
+    type: int
+    default: 900
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -226,7 +239,10 @@ actions:
   sample: ["create vpc 10.30.0.0/16", "create subnet public 10.30.0.0/24 in us-east-1a"]
 """
 
+import time
+
 from ansible_collections.amazon.aws.plugins.module_utils import ec2 as ec2_api
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -242,6 +258,10 @@ try:
     import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
+
+
+# How often the removal looks again for the interfaces of deleted load balancers.
+RELEASE_POLL_SECONDS = 5
 
 
 def _tag_filters(tags):
@@ -703,6 +723,50 @@ class Network:
                 if address.get("AllocationId"):
                     ec2_api.release_address(self.client, address["AllocationId"])
 
+    def live_load_balancers(self, balancers):
+        """The paths (app/<name>/<id>, or a Classic name) of the load balancers that still exist."""
+        live = set()
+        for balancer in balancers:
+            try:
+                if balancer["type"] == "classic":
+                    self.module.client("elb", retry_decorator=AWSRetry.jittered_backoff()).describe_load_balancers(
+                        LoadBalancerNames=[balancer["name"]], aws_retry=True
+                    )
+                    live.add(balancer["path"])
+                    continue
+                found = self.module.client(
+                    "elbv2", retry_decorator=AWSRetry.jittered_backoff()
+                ).describe_load_balancers(Names=[balancer["name"]], aws_retry=True)["LoadBalancers"]
+            except is_boto3_error_code(["LoadBalancerNotFound", "AccessPointNotFound"]):
+                continue
+            # A load balancer of the same name made since has another id, and other interfaces.
+            if any(lb["LoadBalancerArn"].endswith(":loadbalancer/" + balancer["path"]) for lb in found):
+                live.add(balancer["path"])
+        return live
+
+    def await_released(self, interfaces):
+        """Wait, within load_balancer_interfaces_timeout, until ELB has deleted these interfaces."""
+        timeout = self.params["load_balancer_interfaces_timeout"]
+        deadline = time.monotonic() + timeout
+        waiting = {eni["NetworkInterfaceId"]: eni for eni in interfaces}
+        while waiting:
+            present = {
+                eni["NetworkInterfaceId"]
+                for eni in ec2_api.describe_network_interfaces(self.client, Filters=self.in_vpc())
+            }
+            waiting = {eni_id: eni for eni_id, eni in waiting.items() if eni_id in present}
+            remaining = deadline - time.monotonic()
+            if waiting and remaining <= 0:
+                self.module.fail_json(
+                    msg=f"network {self.name!r} ({self.vpc['VpcId']}) is still held after {timeout}s by "
+                    f"{len(waiting)} network interface(s) of deleted load balancers: "
+                    + ", ".join(plan.describe_interface(eni) for eni in list(waiting.values())[:5])
+                    + ". Elastic Load Balancing deletes them some minutes after the load balancer; run the removal "
+                    "again later, or raise load_balancer_interfaces_timeout."
+                )
+            if waiting:
+                time.sleep(min(RELEASE_POLL_SECONDS, remaining))
+
     def absent(self):
         if not self.find_vpc():
             return False, {}, {}
@@ -711,20 +775,29 @@ class Network:
             self.client, Filters=[*self.in_vpc(), {"Name": "state", "Values": ["pending", "available"]}]
         )
         own_enis = {a.get("NetworkInterfaceId") for nat in nats for a in nat.get("NatGatewayAddresses", [])}
-        blockers = [
-            f"{eni['NetworkInterfaceId']} ({eni.get('Description') or eni.get('InterfaceType', 'interface')})"
+        by_balancer, others = plan.split_interfaces(
+            eni
             for eni in ec2_api.describe_network_interfaces(self.client, Filters=self.in_vpc())
             if eni["NetworkInterfaceId"] not in own_enis and eni.get("InterfaceType") != "nat_gateway"
-        ]
+        )
+        live = self.live_load_balancers([balancer for balancer, _enis in by_balancer.values()])
+        blockers = [plan.describe_interface(eni) for eni in others]
+        blockers += [plan.describe_interface(eni) for path in live for eni in by_balancer[path][1]]
         if blockers:
             self.module.fail_json(
                 msg=f"network {self.name!r} ({vpc_id}) is still in use by {len(blockers)} network interface(s): "
                 + ", ".join(blockers[:5])
                 + ". Remove what runs in it first (teardown removes the backend and load balancer before the network)."
             )
+        # Interfaces of load balancers already deleted: ELB deletes them minutes later, and until then
+        # the subnets, the VPC and the load balancer's security group cannot be deleted.
+        releasing = [eni for path, (_balancer, enis) in by_balancer.items() if path not in live for eni in enis]
         before = self.snapshot()
+        if releasing:
+            self.actions.append(f"wait for {len(releasing)} network interface(s) of deleted load balancers to go")
         if not self.act(f"delete vpc {vpc_id} and everything in it"):
             return True, before, {}
+        self.await_released(releasing)
         self.delete_nat_gateways(nats)
         logs = self.client.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}], aws_retry=True)[
             "FlowLogs"
@@ -798,12 +871,15 @@ def main():
             required_if=[("enabled", True, ("log_group_name", "iam_role_arn"))],
         ),
         tags=dict(type="dict", required=True, aliases=["resource_tags"]),
+        load_balancer_interfaces_timeout=dict(type="int", default=900),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         required_if=[("state", "present", ("cidr_block",))],
         supports_check_mode=True,
     )
+    if module.params["load_balancer_interfaces_timeout"] < 0:
+        module.fail_json(msg="load_balancer_interfaces_timeout must be 0 or more seconds")
     network = Network(module)
     try:
         if module.params["state"] == "present":

@@ -17,10 +17,9 @@ EXPECTED = {
 }
 
 
-def converge(env, **kwargs):
-    return wt.run_playbook(
-        "playbooks/site.yml", f"inventories/{env}", extra_vars={"webstack_confirm": env}, tags="network", **kwargs
-    )
+def converge(env, extra_vars=None, tags="network", **kwargs):
+    extra_vars = extra_vars or {"webstack_confirm": env}
+    return wt.run_playbook("playbooks/site.yml", f"inventories/{env}", extra_vars=extra_vars, tags=tags, **kwargs)
 
 
 def tagged(ec2, kind, env, **extra):
@@ -172,3 +171,28 @@ def test_teardown_refuses_prod_without_confirmation(clean_emulator):
     assert refused.rc != 0
     assert any("teardown_confirm=DESTROY-PROD" in m for m in refused.failure_messages())
     assert len(wt.tagged_resources(environment="prod")) > 0, "a refused teardown must not delete anything"
+
+
+def interfaces(ec2, vpc_id):
+    return ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkInterfaces"]
+
+
+def test_teardown_right_after_the_load_balancer_waits_for_its_interfaces(clean_emulator):
+    """Failure 5: the load balancer's interfaces outlive it (the emulator keeps them 20 s, AWS minutes), and
+    until they go the subnets, the VPC and the ALB's security group cannot be deleted. The network's
+    removal, seconds after the ALB's in teardown.yml, waits for them instead of failing at once."""
+    up = converge("staging", tags="network,backend")
+    assert up.rc == 0, up.summary()
+    ec2 = boto3.client("ec2")
+    vpc_id = tagged(ec2, "vpcs", "staging")["Vpcs"][0]["VpcId"]
+    held = [e for e in interfaces(ec2, vpc_id) if e.get("RequesterId") == "amazon-elb"]
+    assert len(held) == 2, "one interface per public subnet of the ALB"
+
+    down = wt.run_playbook("playbooks/teardown.yml", "inventories/staging")
+    assert down.rc == 0, down.summary()
+    removal = down.result("illustra.webstack.vpc : Remove the VPC and everything in it")
+    assert removal["actions"][0] == "wait for 2 network interface(s) of deleted load balancers to go", (
+        "the network's removal must have met the ALB's interfaces (else this test shows nothing)"
+    )
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"] == []
+    assert wt.tagged_resources() == []

@@ -137,3 +137,44 @@ def test_unresolved_group_reference_is_a_placeholder_in_check_mode():
 )
 def test_world_open_violations(rules, violations):
     assert len(plan.world_open_violations([{"key": "x", "ingress": rules}])) == violations
+
+
+# ---- teardown: which interfaces belong to a load balancer
+
+
+def _eni(eni_id, description, managed=True):
+    return {"NetworkInterfaceId": eni_id, "Description": description, "RequesterManaged": managed}
+
+
+@pytest.mark.parametrize(
+    ("description", "managed", "balancer"),
+    [
+        ("ELB app/web/50dc6c495c0c9188", True, {"path": "app/web/50dc6c495c0c9188", "type": "app", "name": "web"}),
+        (
+            "ELB net/api-nlb/0a1b2c3d4e5f6071",
+            True,
+            {"path": "net/api-nlb/0a1b2c3d4e5f6071", "type": "net", "name": "api-nlb"},
+        ),
+        ("ELB legacy-web", True, {"path": "legacy-web", "type": "classic", "name": "legacy-web"}),
+        ("ELB app/web/50dc6c495c0c9188", False, None),  # someone's own interface named like one
+        ("Interface for NAT Gateway nat-0123", True, None),
+        ("", False, None),
+        ("ELB app/web", True, None),
+    ],
+)
+def test_load_balancer_of_reads_the_description_elb_gives(description, managed, balancer):
+    assert plan.load_balancer_of(_eni("eni-1", description, managed)) == balancer
+
+
+def test_split_interfaces_groups_by_load_balancer_and_keeps_the_rest():
+    a1, a2 = _eni("eni-a1", "ELB app/web/aa11"), _eni("eni-a2", "ELB app/web/aa11")
+    b = _eni("eni-b", "ELB app/web/bb22")  # a newer load balancer of the same name
+    instance = {"NetworkInterfaceId": "eni-i", "Description": "", "InterfaceType": "interface"}
+    by_balancer, others = plan.split_interfaces([a1, instance, b, a2])
+    assert {path: enis for path, (_lb, enis) in by_balancer.items()} == {"app/web/aa11": [a1, a2], "app/web/bb22": [b]}
+    assert others == [instance]
+
+
+def test_describe_interface_names_what_holds_the_network():
+    assert plan.describe_interface(_eni("eni-1", "ELB app/web/aa11")) == "eni-1 (ELB app/web/aa11)"
+    assert plan.describe_interface({"NetworkInterfaceId": "eni-2", "InterfaceType": "lambda"}) == "eni-2 (lambda)"
