@@ -403,6 +403,7 @@ def test_fixed_load_balancer_interfaces_block_until_released(short_release_emula
     import time
 
     kwargs = {"endpoint_url": short_release_emulator, "region_name": "us-east-1"}
+    kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
     ec2, elb = boto3.client("ec2", **kwargs), boto3.client("elbv2", **kwargs)
     vpc, subnets, group = _lb_network(ec2)
     lb = elb.create_load_balancer(Name="web", Subnets=subnets[:2], SecurityGroups=[group], Scheme="internet-facing")
