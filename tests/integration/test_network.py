@@ -2,7 +2,9 @@
 
 Converge site.yml (preflight + network), assert the VPC as the emulator holds it, converge again
 (changed == 0), run --check on the converged stack (changed == 0), tear down and prove nothing
-tagged as ours is left, and run --check on the empty account (nothing created).
+tagged as ours is left, and run --check on the empty account (nothing created). Then staging's
+network with its backend and data: the service roles' trust policies, and the network's teardown
+right after its load balancer's.
 """
 
 import boto3
@@ -177,22 +179,64 @@ def interfaces(ec2, vpc_id):
     return ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkInterfaces"]
 
 
-def test_teardown_right_after_the_load_balancer_waits_for_its_interfaces(clean_emulator):
-    """Failure 5: the load balancer's interfaces outlive it (the emulator keeps them 20 s, AWS minutes), and
-    until they go the subnets, the VPC and the ALB's security group cannot be deleted. The network's
-    removal, seconds after the ALB's in teardown.yml, waits for them instead of failing at once."""
-    up = converge("staging", tags="network,backend")
-    assert up.rc == 0, up.summary()
+def trust(iam, role_name):
+    (statement,) = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]["Statement"]
+    return statement
+
+
+def test_backend_stack_trusts_only_what_services_document_and_tears_down_after_its_alb(clean_emulator):
+    """Staging's network, backend and data (with AWS Backup), converged, re-run, checked, torn down.
+
+    - Scanner finding (High): confused-deputy conditions on the trust policies of the four service roles,
+      where the service honours them (docs/security.md). Flow logs take aws:SourceAccount and
+      aws:SourceArn; AWS Backup and EC2 (the backend and database instance roles) send neither, so
+      theirs carry none.
+    - Failure 5: the ALB's interfaces outlive it (the emulator keeps them 20 s, AWS minutes), and until
+      they go the subnets, the VPC and the ALB's security group cannot be deleted. The network's removal,
+      seconds after the ALB's in teardown.yml, waits for them instead of failing at once.
+    """
+    extra = {"webstack_confirm": "staging", "webstack_backup_mode": "daily_aws_backup"}
+    tags = "network,backend,data"
+    first = converge("staging", extra_vars=extra, tags=tags)
+    assert first.rc == 0, first.summary()
+
+    iam = boto3.client("iam")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    assert trust(iam, "illustra-staging-vpc-flow-logs") == {
+        "Effect": "Allow",
+        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:us-east-1:{account}:vpc-flow-log/*"},
+        },
+    }
+    for role, service in (
+        ("illustra-staging-backup-aws-backup", "backup.amazonaws.com"),
+        ("illustra-staging-backend", "ec2.amazonaws.com"),
+        ("illustra-staging-mongodb-instance", "ec2.amazonaws.com"),
+    ):
+        assert trust(iam, role) == {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+
     ec2 = boto3.client("ec2")
     vpc_id = tagged(ec2, "vpcs", "staging")["Vpcs"][0]["VpcId"]
     held = [e for e in interfaces(ec2, vpc_id) if e.get("RequesterId") == "amazon-elb"]
     assert len(held) == 2, "one interface per public subnet of the ALB"
 
-    down = wt.run_playbook("playbooks/teardown.yml", "inventories/staging")
+    second = converge("staging", extra_vars=extra, tags=tags)
+    assert second.rc == 0, second.summary()
+    assert second.changed == 0, second.changed_tasks()
+    check = converge("staging", extra_vars=extra, tags=tags, check=True, diff=True)
+    assert check.rc == 0, check.summary()
+    assert check.changed == 0, check.changed_tasks()
+
+    down = wt.run_playbook(
+        "playbooks/teardown.yml", "inventories/staging", extra_vars={**extra, "teardown_delete_backups": True}
+    )
     assert down.rc == 0, down.summary()
     removal = down.result("illustra.webstack.vpc : Remove the VPC and everything in it")
     assert removal["actions"][0] == "wait for 2 network interface(s) of deleted load balancers to go", (
-        "the network's removal must have met the ALB's interfaces (else this test shows nothing)"
+        "the network's removal must have met the ALB's interfaces (else this test shows nothing of failure 5)"
     )
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"] == []
     assert wt.tagged_resources() == []
