@@ -1594,6 +1594,82 @@ def check_monitoring(review):
         )
 
 
+URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
+
+
+def check_stages(review):
+    """The deploy and validate stages' roles, checked here too: they run after the infrastructure exists."""
+    if "website" in review.roles and review.get("website_state", "present") == "present":
+        if review.get("website_action", "deploy") == "deploy" and not review.get("website_build_dir"):
+            review.problem(
+                "website_build_dir",
+                "empty, but the website is deployed in this run; set it to the frontend's build output (with "
+                "website_build_command and website_source_dir, where the build lands)",
+            )
+        for variable, low in (("website_max_delete", 0), ("website_workers", 1), ("website_keep_releases", 1)):
+            value = _int(review.get(variable, low))
+            if value is None or value < low:
+                review.problem(variable, f"{_describe(review.get(variable))} must be a whole number of at least {low}")
+        if review.has("website_release_parameter"):
+            reason = ssm_name_reason(review.get("website_release_parameter"))
+            if reason:
+                review.problem("website_release_parameter", reason)
+        for rule in _list(review.get("website_cache_rules")):
+            if not isinstance(rule, dict) or not rule.get("pattern") or not rule.get("cache_control"):
+                review.problem(
+                    "website_cache_rules",
+                    f"{_describe(rule)} needs a pattern and a cache_control, like {{pattern: '*.js', cache_control: 'max-age=31536000'}}",
+                )
+        target = str(review.get("website_rollback_to", "previous") or "")
+        if review.get("website_action") == "rollback" and not re.fullmatch(
+            r"previous|last_good|[A-Za-z0-9._-]{1,128}", target
+        ):
+            review.problem("website_rollback_to", f"{target!r}: use previous, last_good or a release id")
+        url = str(review.get("website_backend_url", "") or "")
+        if url and not URL_RE.match(url):
+            review.problem("website_backend_url", f"{url!r} is not an http(s) URL (empty means the site's own origin)")
+    if "backend_release" in review.roles and review.get("backend_release_action", "deploy") == "deploy":
+        release = str(review.get("backend_release_id", "") or "")
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", release):
+            review.problem(
+                "backend_release_id",
+                f"{release!r} must be the release to deploy, a directory-safe name (letters, digits, . _ -; at most 128), like 1.4.0",
+            )
+        retries = _int(review.get("backend_release_validate_retries", 1))
+        if retries is None or retries < 1:
+            review.problem(
+                "backend_release_validate_retries",
+                f"{_describe(review.get('backend_release_validate_retries'))} must be 1 or more",
+            )
+        if not str(review.get("backend_release_validate_path", "/")).startswith("/"):
+            review.problem(
+                "backend_release_validate_path", f"{review.get('backend_release_validate_path')!r} must start with /"
+            )
+        url = str(review.get("backend_release_validate_url", "") or "")
+        if url and not URL_RE.match(url):
+            review.problem("backend_release_validate_url", f"{url!r} is not an http(s) URL")
+    if "validate" in review.roles:
+        for variable, low in (
+            ("validate_website_max_latency_ms", 1),
+            ("validate_api_max_latency_ms", 1),
+            ("validate_retries", 1),
+            ("validate_cert_min_days", 0),
+        ):
+            value = _int(review.get(variable, low))
+            if value is None or value < low:
+                review.problem(variable, f"{_describe(review.get(variable))} must be a whole number of at least {low}")
+        backoff = _number(review.get("validate_backoff", 0))
+        if backoff is None or backoff < 0:
+            review.problem("validate_backoff", f"{_describe(review.get('validate_backoff'))} must be 0 or more seconds")
+        if not str(review.get("validate_api_health_path", "/")).startswith("/"):
+            review.problem("validate_api_health_path", f"{review.get('validate_api_health_path')!r} must start with /")
+        endpoints = review.get("validate_endpoints", {})
+        if isinstance(endpoints, dict):
+            for key, url in endpoints.items():
+                if url and not URL_RE.match(str(url)):
+                    review.problem("validate_endpoints", f"{key}: {url!r} is not an http(s) URL")
+
+
 # --- settings that weaken security ----------------------------------------------------------------------------
 
 
@@ -1795,6 +1871,7 @@ CHECKS = (
     check_database,
     check_backups,
     check_monitoring,
+    check_stages,
     check_api_parameters,
     check_security,
 )

@@ -58,6 +58,8 @@ CASES = [
     ("staging", {"vpc_flow_logs_retention_days": 45}, "vpc_flow_logs_retention_days"),
     ("staging", {"asg_instance_type": "t4g.small"}, "asg_instance_type: t4g.small is an arm64 type"),
     ("staging", {"alb_target_port": 8080}, "alb_target_port: 8080 differs from vpc_app_port 80"),
+    # A later stage's input: the website deploy needs a build, and would fail after the infrastructure exists.
+    ("staging", {"deploy_website": True}, "website_build_dir: empty, but the website is deployed in this run"),
     # Settings that weaken security: refused in prod (policy level strict).
     ("prod", {"alb_ssl_policy": "ELBSecurityPolicy-2016-08"}, "alb_ssl_policy: ELBSecurityPolicy-2016-08 lets clients"),
     ("prod", {"cloudfront_minimum_protocol_version": "TLSv1.2_2019"}, "[cloudfront-tls; refused"),

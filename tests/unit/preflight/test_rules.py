@@ -589,3 +589,34 @@ def test_log_retention_choices_agree_between_roles():
                 choices[name] = option.get("choices")
     assert {"cloudwatch_log_retention_days", "vpc_flow_logs_retention_days"} <= set(choices)
     assert len({tuple(c or ()) for c in choices.values()}) == 1, choices
+
+
+STAGES = ["website", "backend_release", "validate"]
+RELEASE = dict(
+    PROD, website_build_dir="frontend/build", website_max_delete=50, backend_release_id="1.4.0", validate_retries=5
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "variable", "fix"),
+    [
+        ({"website_build_dir": ""}, "website_build_dir", "build output"),
+        ({"website_workers": 0}, "website_workers", "at least 1"),
+        ({"website_max_delete": -1}, "website_max_delete", "at least 0"),
+        ({"website_release_parameter": "website/last"}, "website_release_parameter", "parameter path"),
+        ({"website_cache_rules": [{"pattern": "*.js"}]}, "website_cache_rules", "cache_control"),
+        ({"website_backend_url": "api.example.com"}, "website_backend_url", "http(s) URL"),
+        ({"backend_release_id": ""}, "backend_release_id", "like 1.4.0"),
+        ({"backend_release_id": "1.4 final"}, "backend_release_id", "directory-safe"),
+        ({"backend_release_validate_retries": 0}, "backend_release_validate_retries", "1 or more"),
+        ({"validate_retries": 0}, "validate_retries", "at least 1"),
+        ({"validate_api_health_path": "api/health"}, "validate_api_health_path", "start with /"),
+        ({"validate_endpoints": {"api": "api.example.com"}}, "validate_endpoints", "http(s) URL"),
+    ],
+)
+def test_the_later_stages_inputs_are_checked_when_their_stage_runs(changes, variable, fix):
+    roles = list(pf.ROLE_SERVICES) + STAGES
+    assert review(RELEASE, roles=roles) == ([], [])
+    problems, _ = review(with_(RELEASE, **changes), roles=roles)
+    assert any(p.startswith(variable + ":") and fix in p for p in problems), problems
+    assert review(with_(RELEASE, **changes)) == ([], [])  # the stage does not run: not its inputs
