@@ -1,10 +1,13 @@
 """The whole prod stack in one site.yml run: the roles run on two lanes, and what one role publishes
-reaches the roles that need it (the cross-role wiring), then a rerun and --check change nothing."""
+reaches the roles that need it (the cross-role wiring), then a rerun and --check change nothing.
+A backend release on the converged stack changes nothing but the release, even where the infrastructure
+drifted."""
 
 import base64
 
 import boto3
 import webstack_test as wt
+from fault_proxy import FaultProxy
 from stack_inventory import PROD_STACK, stack_inventory
 
 DOMAIN = "illustra-demo.example.com"
@@ -64,3 +67,60 @@ def test_prod_stack_wiring_idempotence_and_check(clean_emulator):
     assert check.rc == 0, check.summary()
     assert check.changed == 0, check.summary()
     assert stack_inventory("illustra", "prod") == PROD_STACK
+
+    release_changes_only_the_release(clean_emulator, template_id)
+
+
+# What a release itself writes: the artifact (S3 PUT), the launch template version pinned to it, the group
+# and its instance refresh, and the last known good record.
+RELEASE_WRITES = {
+    "Put",
+    "CreateLaunchTemplateVersion",
+    "ModifyLaunchTemplate",
+    "UpdateAutoScalingGroup",
+    "StartInstanceRefresh",
+    "PutParameter",
+}
+
+
+def release_changes_only_the_release(endpoint, template_id):
+    """deploy_backend.yml finds the network, bucket and load balancer with reads: it converges none of them.
+
+    The infrastructure drifted first (an ingress rule of the app's security group was revoked): a
+    release must not put it back (nor change anything else); the next infrastructure run does.
+    """
+    ec2 = boto3.client("ec2")
+    (app,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["illustra-prod-app"]}])[
+        "SecurityGroups"
+    ]
+    drift = app["IpPermissions"][0]
+    ec2.revoke_security_group_ingress(GroupId=app["GroupId"], IpPermissions=[drift])
+    before = ec2.describe_launch_template_versions(LaunchTemplateId=template_id, Versions=["$Latest"])
+
+    with FaultProxy(endpoint, rate=0.0) as proxy:
+        proxy.record = []
+        release = wt.run_playbook(
+            "playbooks/deploy_backend.yml",
+            "inventories/prod",
+            extra_vars={
+                "webstack_confirm": "prod",
+                "backend_release_id": "1.0.0",
+                "backend_release_upload_collection": False,
+                "backend_release_build_dir": "/tmp/webstack-test-releases",
+                "backend_release_validate": False,  # the emulator's ALB serves no traffic
+            },
+            env={"AWS_ENDPOINT_URL": proxy.endpoint, "AWS_URL": proxy.endpoint},
+        )
+        calls = list(proxy.record)
+    assert release.rc == 0, release.summary()
+    writes = sorted({c.action for c in calls if c.mutating})
+    assert set(writes) <= RELEASE_WRITES, (
+        f"a release made infrastructure writes: {sorted(set(writes) - RELEASE_WRITES)}"
+    )
+    assert "CreateLaunchTemplateVersion" in writes and "PutParameter" in writes, writes
+    (now,) = ec2.describe_security_groups(GroupIds=[app["GroupId"]])["SecurityGroups"]
+    assert drift not in now["IpPermissions"], "the release put the drifted rule back: it converged the network"
+    after = ec2.describe_launch_template_versions(LaunchTemplateId=template_id, Versions=["$Latest"])
+    latest = after["LaunchTemplateVersions"][0]
+    assert latest["VersionNumber"] == before["LaunchTemplateVersions"][0]["VersionNumber"] + 1
+    assert "RELEASE_ID=1.0.0" in base64.b64decode(latest["LaunchTemplateData"]["UserData"]).decode()
