@@ -399,20 +399,50 @@ def staging_alb():
         server.server_close()
 
 
-def test_validate_sends_the_origin_verify_header_the_alb_requires(clean_emulator, tmp_path, staging_alb):
+def _staging_alb() -> str:
+    """A staging ALB as the alb role leaves it without a certificate: HTTP only (the header is required)."""
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate("ab")
+    ]
+    elbv2 = boto3.client("elbv2")
+    alb = elbv2.create_load_balancer(Name="illustra-staging", Subnets=subnets)["LoadBalancers"][0]
+    group = elbv2.create_target_group(Name="illustra-staging-web", Protocol="HTTP", Port=80, VpcId=vpc)
+    elbv2.create_listener(
+        LoadBalancerArn=alb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroups"][0]["TargetGroupArn"]}],
+    )
+    return alb["DNSName"]
+
+
+# published: the infrastructure stage ran before (site.yml) and alb__output is known; found: validate runs
+# alone (an AWX validate job) and finds the load balancer with reads.
+@pytest.mark.parametrize("alb", ["published", "found"])
+def test_validate_sends_the_origin_verify_header_the_alb_requires(clean_emulator, tmp_path, staging_alb, alb):
     boto3.client("ssm").put_parameter(Name=ORIGIN_PARAMETER, Value=ORIGIN_SECRET, Type="SecureString")
+    outputs = {}
+    if alb == "published":
+        # What the alb role publishes for staging (no certificate: the header is required).
+        outputs["alb__output"] = {
+            "dns_name": "illustra-staging-1234567890.us-east-1.elb.amazonaws.com",
+            "https_enabled": False,
+            "origin_verify_header": "X-Origin-Verify",
+            "origin_verify_parameter": ORIGIN_PARAMETER,
+        }
+    else:
+        _staging_alb()
     report_dir = tmp_path / "reports"
     run = run_playbook(
         "playbooks/validate.yml",
         "inventories/staging",
         extra_vars={
-            # What the alb role publishes for staging (no certificate: the header is required).
-            "alb__output": {
-                "dns_name": "illustra-staging-1234567890.us-east-1.elb.amazonaws.com",
-                "https_enabled": False,
-                "origin_verify_header": "X-Origin-Verify",
-                "origin_verify_parameter": ORIGIN_PARAMETER,
-            },
+            **outputs,
             "validate_endpoints": {"website": staging_alb + "/", "api": staging_alb + "/api/health"},
             "validate_waf_probe": False,
             "validate_retries": 1,
