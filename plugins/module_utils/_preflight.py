@@ -438,7 +438,6 @@ DERIVED_NAMES = tuple(
             "cloudwatch__topic_name",
             "cloudwatch__dashboard_name",
             "waf__acls",
-            "mongodb__admin_password_parameter",
         }
     )
 )
