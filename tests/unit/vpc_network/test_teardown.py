@@ -60,7 +60,7 @@ def clock(monkeypatch):
 def clients():
     made = {
         s: boto3.client(s, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-        for s in ("ec2", "elbv2")
+        for s in ("ec2", "elbv2", "elb")
     }
     stubs = {s: Stubber(c) for s, c in made.items()}
     for stub in stubs.values():
@@ -168,3 +168,23 @@ def test_check_mode_reports_the_wait_and_neither_waits_nor_deletes(clients, cloc
         f"delete vpc {VPC} and everything in it",
     ]
     assert clock.sleeps == []
+
+
+def test_a_classic_load_balancer_is_looked_up_by_name(clients, clock, monkeypatch):
+    made, stubs = clients
+    net = network(made)
+    monkeypatch.setattr(net, "find_vpc", lambda: net.vpc)
+    classic = dict(lb_eni("eni-c"), Description="ELB legacy-web")
+    stubs["ec2"].add_response(
+        "describe_nat_gateways",
+        {"NatGateways": []},
+        {"Filters": [*IN_VPC["Filters"], {"Name": "state", "Values": ["pending", "available"]}]},
+    )
+    stubs["ec2"].add_response("describe_network_interfaces", {"NetworkInterfaces": [classic]}, IN_VPC)
+    stubs["elb"].add_response(
+        "describe_load_balancers",
+        {"LoadBalancerDescriptions": [{"LoadBalancerName": "legacy-web"}]},
+        {"LoadBalancerNames": ["legacy-web"]},
+    )
+    with pytest.raises(ModuleFailedError, match=r"eni-c \(ELB legacy-web\)"):
+        net.absent()
