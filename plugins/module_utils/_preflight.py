@@ -314,7 +314,10 @@ def api_reason(value, constraint):
     if constraint["enum"] and text not in constraint["enum"]:
         close = difflib.get_close_matches(text, constraint["enum"], n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        return f"{_describe(value)} is not one of the values the API accepts{hint} (botocore {_botocore_version()}'s model; a value newer than it needs a newer botocore)"
+        return (
+            f"{_describe(value)} is not one of the values the API accepts{hint} "
+            f"(botocore {_botocore_version()}'s model; a value newer than it needs a newer botocore)"
+        )
     if (low is not None and len(text) < low) or (high is not None and len(text) > high):
         return f"{_describe(value)} is {len(text)} characters, outside {low or 0}..{high if high is not None else '…'}"
     if constraint.get("pattern") is not None and not constraint["pattern"].fullmatch(text):
