@@ -15,24 +15,24 @@ from ansible.module_utils.common import warnings
 from ansible_collections.illustra.webstack.plugins.plugin_utils.run_in_controller import ActionModule
 
 ROOT = Path(__file__).resolve().parents[2]
-# A valid dev configuration: preflight passes it with one flagged exception, a warning.
-DEV = {"project": "illustra", "environment": "dev", "region": "us-east-1", "extra_tags": {}, "website_mode": "s3_website",
-       "custom_domain": False, "domain": "", "waf_mode": "off", "backend_mode": "single", "monitoring_level": "essential",
-       "backup_mode": "off", "budget_usd": 20, "policy_level": "strict", "alert_emails": [],
-       "vpc_cidr_block": "10.10.0.0/16", "vpc_az_count": 2, "instance_types": {"asg_instance_type": "t3.micro"},
-       "sizes": {"asg_min_size": 1, "asg_max_size": 1, "asg_desired_capacity": 1}}  # fmt: skip
+# A valid configuration (the preflight module's variables): it passes with one flagged exception, a warning.
+DEV = {"webstack_project": "illustra", "webstack_env": "dev", "webstack_region": "us-east-1", "webstack_extra_tags": {},
+       "webstack_website_mode": "s3_website", "webstack_custom_domain": False, "webstack_domain": "",
+       "webstack_waf_mode": "block", "webstack_backend_mode": "asg", "webstack_monitoring_level": "essential",
+       "webstack_backup_mode": "off", "webstack_budget_usd": 20, "webstack_policy_level": "warning",
+       "webstack_alert_emails": [], "vpc_cidr_block": "10.10.0.0/16", "vpc_az_count": 2}  # fmt: skip
 PLAYBOOK = """
 - hosts: localhost
   gather_facts: false
   tasks:
     - name: Review a configuration with one problem
       illustra.webstack.preflight:
-        config: {environment: nope}
+        variables: {webstack_env: nope}
       register: review
       ignore_errors: true
     - name: A module failure is the task's failure
       illustra.webstack.preflight:
-        config: not a dict
+        variables: not a dict
       register: failure
       ignore_errors: true
     - name: A stock module with no action of its own (playbooks/action_plugins/normal.py)
@@ -70,7 +70,7 @@ def test_same_result_in_the_worker_and_the_stock_way(tmp_path, where):
     result, out = _run(tmp_path, *extra)
     assert result["changed"] is False
     assert "webstack_env: 'nope' is not an environment" in result["review"], result
-    assert "config" in result["failure"] and "dict" in result["failure"], result
+    assert "variables" in result["failure"] and "dict" in result["failure"], result
     assert "missing required arguments: name" in result["stock"], result
     for module in ("preflight", "s3_bucket"):
         ran_a_python = f"AnsiballZ_{module}.py" in out
@@ -94,8 +94,8 @@ def test_each_run_reports_its_own_warnings_and_leaves_the_worker_as_it_was():
     action._compute_environment_string = lambda environment: environment.update(WEBSTACK_TEST="set")
     before = dict(warnings._global_warnings), dict(os.environ), os.getcwd()
     results = []
-    for config in (DEV, dict(DEV, website_mode="cloudfront")):
-        action._task = types.SimpleNamespace(args={"config": config})
+    for variables in (DEV, dict(DEV, webstack_website_mode="cloudfront")):
+        action._task = types.SimpleNamespace(args={"variables": variables})
         results.append(action._run_in_worker("illustra.webstack.preflight", {}))
     assert [r.get("failed", False) for r in results] == [False, False], results
     assert [len(r.get("warnings", [])) for r in results] == [1, 0], results
