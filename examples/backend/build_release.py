@@ -6,7 +6,13 @@ the app source at its root (server.py, requirements.txt, release.json), nothing 
 byte-for-byte reproducible (sorted entries, fixed mtimes/owners, gzip without a timestamp), so the same
 source and version always give the same checksum.
 
-Usage: build_release.py --version 1.2.0 [--source DIR] [--output FILE]   (prints the artifact path)
+With `--wheels PLATFORM` (e.g. manylinux_2_17_x86_64, with `--python 3.11`), the artifact also carries the wheels of
+its requirements under wheels/, downloaded for the target hosts: the role then installs the release's virtualenv from
+them alone, so a host boots without a package index (and faster). Wheels are the registry's own files, so the same
+requirements give the same bytes.
+
+Usage: build_release.py --version 1.2.0 [--source DIR] [--output FILE] [--wheels PLATFORM [--python X.Y]]
+(prints the artifact path)
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ import gzip
 import hashlib
 import io
 import json
+import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -49,7 +57,34 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> Non
     tar.addfile(info, io.BytesIO(data))
 
 
-def build(source: Path, output: Path, version: str) -> Path:
+def download_wheels(requirements: Path, platform: str, python: str, into: Path) -> list[Path]:
+    """The wheels of `requirements` (dependencies included) for hosts of `platform` and Python `python`."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            "--platform",
+            platform,
+            "--python-version",
+            python,
+            "--implementation",
+            "cp",
+            "--dest",
+            str(into),
+            "--requirement",
+            str(requirements),
+        ],
+        check=True,
+    )
+    return sorted(into.glob("*.whl"))
+
+
+def build(source: Path, output: Path, version: str, wheels: str = "", python: str = "3.11") -> Path:
     if not (source / "requirements.txt").is_file():
         raise SystemExit(f"build_release: {source}/requirements.txt is missing (the role installs from it)")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +92,10 @@ def build(source: Path, output: Path, version: str) -> Path:
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for relative in collect(source):
             _add(tar, relative.as_posix(), (source / relative).read_bytes())
+        if wheels:
+            with tempfile.TemporaryDirectory() as tmp:
+                for wheel in download_wheels(source / "requirements.txt", wheels, python, Path(tmp)):
+                    _add(tar, f"wheels/{wheel.name}", wheel.read_bytes())
         manifest = json.dumps({"version": version}, sort_keys=True).encode() + b"\n"
         _add(tar, "release.json", manifest)
     with output.open("wb") as handle, gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=MTIME) as gz:
@@ -73,9 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", required=True, help="version recorded in release.json (e.g. 1.2.0)")
     parser.add_argument("--source", type=Path, default=HERE / "app", help="app source directory (default: app/)")
     parser.add_argument("--output", type=Path, help="artifact path (default: dist/backend-<version>.tar.gz)")
+    parser.add_argument("--wheels", default="", metavar="PLATFORM", help="carry the requirements' wheels for PLATFORM")
+    parser.add_argument("--python", default="3.11", help="the hosts' Python version for --wheels (default 3.11)")
     args = parser.parse_args(argv)
     output = args.output or HERE / "dist" / f"backend-{args.version}.tar.gz"
-    path = build(args.source.resolve(), output.resolve(), args.version)
+    path = build(args.source.resolve(), output.resolve(), args.version, args.wheels, args.python)
     print(path)
     print(f"sha256 {sha256(path)}", file=sys.stderr)
     return 0

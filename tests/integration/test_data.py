@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def test_self_hosted_and_aws_backup_converge_idempotent_check_and_teardown(clean
     assert len(app_pw["Value"]) == 32
     assert app_pw["Value"] != admin_pw["Value"]
     assert uri["Value"] == (
-        f"mongodb://illustra_app:{app_pw['Value']}@{inst['PrivateIpAddress']}:27017/illustra?authSource=admin"
+        f"mongodb://illustra_app:{app_pw['Value']}@{inst['PrivateIpAddress']}:27017/illustra?authSource=admin&directConnection=true"
     )
     # never printed
     for secret in (app_pw["Value"], admin_pw["Value"]):
@@ -155,6 +156,9 @@ def test_self_hosted_and_aws_backup_converge_idempotent_check_and_teardown(clean
     ]
     assert alarm["MetricName"] == "BackupSuccess"
     assert alarm["TreatMissingData"] == "breaching"
+    # ... and it tells someone: the environment's alert topic (the cloudwatch role's), like every other alarm.
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    assert alarm["AlarmActions"] == [f"arn:aws:sns:us-east-1:{account}:illustra-prod-alerts"]
 
     # least privilege upload policy on the instance role
     doc = boto3.client("iam").get_role_policy(
@@ -369,7 +373,13 @@ def test_restore_drill_loses_no_document(clean_emulator, mongo, tmp_path):
         "  children:\n    mongodb:\n      hosts:\n        db1:\n"
     )
     shutil.copytree(ROOT / "inventories" / "staging" / "group_vars", tmp_path / "group_vars")
-    host_vars = {"backup_mongodb_uri": mongo, "backup_local_dir": str(tmp_path / "local"), "backup_become": False}
+    host_vars = {
+        "backup_mongodb_uri": mongo,
+        "backup_local_dir": str(tmp_path / "local"),
+        "backup_become": False,
+        # db1 is this machine: the tool's dependencies are in the controller's Python, not the system's.
+        "backup_python": sys.executable,
+    }
 
     started = time.monotonic()
     dumped = wt.run_playbook("playbooks/backup.yml", str(inventory), host_vars)

@@ -141,6 +141,31 @@ def test_release_artifact_layout_and_reproducibility(tmp_path):
         assert {m.uid for m in tar.getmembers()} == {0}
 
 
+def test_release_artifact_carries_the_wheels_for_the_hosts_platform(tmp_path, monkeypatch):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "server.py").write_text("app = None\n")
+    (source / "requirements.txt").write_text("fastapi==0.165.0\n")
+    asked = []
+
+    def download(requirements, platform, python, into):
+        asked.append((requirements.name, platform, python))
+        for name in ("fastapi-0.165.0-py3-none-any.whl", "pydantic_core-2.50.5-cp311-cp311-manylinux_2_17_x86_64.whl"):
+            (into / name).write_bytes(name.encode())
+        return sorted(into.glob("*.whl"))
+
+    monkeypatch.setattr(build_release, "download_wheels", download)
+    first = build_release.build(source, tmp_path / "a.tar.gz", "1.0.0", wheels="manylinux_2_17_x86_64", python="3.11")
+    again = build_release.build(source, tmp_path / "b.tar.gz", "1.0.0", wheels="manylinux_2_17_x86_64", python="3.11")
+    assert asked == [("requirements.txt", "manylinux_2_17_x86_64", "3.11")] * 2
+    assert build_release.sha256(first) == build_release.sha256(again)
+    with tarfile.open(first) as tar:
+        assert sorted(n for n in tar.getnames() if n.startswith("wheels/")) == [
+            "wheels/fastapi-0.165.0-py3-none-any.whl",
+            "wheels/pydantic_core-2.50.5-cp311-cp311-manylinux_2_17_x86_64.whl",
+        ]
+
+
 def test_release_artifact_needs_requirements(tmp_path):
     (tmp_path / "server.py").write_text("app = None\n")
     with pytest.raises(SystemExit, match=r"requirements\.txt is missing"):

@@ -260,7 +260,10 @@ def _client(cfg):
 def _aws(service, cfg):
     import boto3  # noqa: PLC0415
 
-    return boto3.client(service, region_name=cfg.get("region") or None)
+    # The SDKs' endpoint override (AWS_ENDPOINT_URL[_<SERVICE>]): botocore 1.31+ reads it itself, Debian 12's
+    # python3-botocore (1.29) does not, so it is passed on; unset (as on AWS) it changes nothing.
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_" + service.upper()) or os.environ.get("AWS_ENDPOINT_URL")
+    return boto3.client(service, region_name=cfg.get("region") or None, endpoint_url=endpoint or None)
 
 
 def put_metric(cfg, name):
