@@ -59,6 +59,10 @@ e2e-up: setup
 e2e-down: setup
 	$(BIN)/python tools/dataplane down --env $(or $(ENV),all)
 
+# One prod data plane shared by every test (tests/e2e/conftest.py); it brings it up and takes it down.
+e2e: setup
+	$(PYTEST) tests/e2e -q -p no:randomly
+
 bench: setup
 	$(EMULATOR) $(BIN)/python bench/run.py
 

@@ -1,7 +1,10 @@
 """The order of `up` and `down` (see the package docstring for what each piece stands in for).
 
 up:   the emulator (started when none runs, also listening on the network's gateway) → the local CA
-      → the podman network over the VPC's CIDR → the edge plug-in → the state file.
+      → the podman network over the VPC's CIDR → the baked image → the reconciler (hosts and the load
+      balancer follow the emulator from then on) → the environment converged with the example frontend
+      build and backend release (site.yml) → the API answering through the load balancer stand-in →
+      the edge plug-in → the state file.
 down: the edge plug-in → every process the harness started (by PID) → every container and network
       labelled with the environment → the emulator when `up` started it and no other data plane
       uses it → the state file.
@@ -15,6 +18,8 @@ import importlib
 import json
 import os
 import signal
+import ssl
+import subprocess
 import sys
 import time
 import urllib.request
@@ -22,9 +27,9 @@ from pathlib import Path
 
 import yaml
 
-from . import ca, podman
+from . import ca, image, podman, runner
 from .runner import emulator
-from .state import ENVIRONMENTS, ROOT, State
+from .state import ENVIRONMENTS, ROOT, State, patch
 
 EMULATOR_STATE = ROOT / ".cache" / "emulator.json"
 
@@ -100,7 +105,79 @@ def plugin(name: str):
         return None
 
 
-def up(env: str) -> State:
+# The example release the environment is converged with, and the test seams `up` passes explicitly.
+RELEASE = "1.0.0"
+
+
+def converge_vars(env: str, release: str = RELEASE) -> dict:
+    """site.yml's extra vars for an environment on the data plane: the example build and release."""
+    return {
+        "webstack_confirm": env,
+        "website_build_dir": str(ROOT / "examples" / "frontend" / "build"),
+        "backend_release_id": release,
+        # The example app's seed step: its sample catalogue, upserted at start (examples/backend/README.md).
+        "asg_app_env": {"SEED_PRODUCTS": "true"},
+        # The documented MongoDB test seam (DESIGN.md): the one wire-compatible server installable here.
+        "mongodb_server_flavor": "secantusdb",
+        # dev uses MongoDB Atlas; a placeholder connection string stands in for the vault's.
+        "mongodb_atlas_uri": "mongodb+srv://demo:demo@cluster0.example.mongodb.net/illustra",
+        # The edge plug-in turns the HTTP gates on where it serves the website.
+        "validate_http_gates": False,
+        # Hosts boot for real here (several minutes on a busy 2-core machine): the release check waits for them.
+        "backend_release_validate_retries": 150,
+        # prod pauses 300 s at its 50 % checkpoint; the checkpoint is still honoured, a minute is enough here.
+        "asg_refresh_checkpoint_delay": 60,
+    }
+
+
+def start_reconciler(state: State) -> int:
+    """The reconciler, detached (it outlives `up`); `down` stops it by PID."""
+    pid = state["processes"].get("reconciler")
+    if pid and _alive(int(pid)):
+        return int(pid)
+    log = (state.dir / "reconciler.out").open("a")
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tools" / "dataplane"), "reconcile", "--env", state.env],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    patch(state.env, lambda s: s["processes"].update(reconciler=proc.pid))
+    state["processes"]["reconciler"] = proc.pid
+    return proc.pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def wait_for_api(env: str, timeout: float = 900) -> State:
+    """Until the API answers 200 through the load balancer stand-in (bounded), or fail with the boot logs."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        state = State.load(env)
+        if state.get("api_url"):
+            with runner.resolving(state):
+                try:
+                    ctx = ssl.create_default_context(cafile=state["ca_bundle"])
+                    with urllib.request.urlopen(f"{state['api_url']}/health", timeout=10, context=ctx) as resp:
+                        if resp.status == 200:
+                            return state
+                except OSError as exc:
+                    last = str(exc)
+        time.sleep(3)
+    raise SystemExit(
+        f"dataplane: the API of {env} did not answer within {timeout:.0f}s ({last}); see {State.load(env).dir}"
+    )
+
+
+def up(env: str, converge: bool = True) -> State:
     state = State.load(env)
     state.save()
     ensure_emulator(state)
@@ -110,11 +187,22 @@ def up(env: str) -> State:
     state["network"] = podman.ensure_network(env, cidr)
     state["gateway"] = podman.gateway(cidr)
     state.save()
+    say("the image (baked once, then kept)")
+    image.ensure(state.dir / "bake.log")
+    start_reconciler(state)
+    if converge:
+        say(f"converging {env} (site.yml; log in {state.dir / 'converge.log'})")
+        done = runner.playbook(state, "site.yml", converge_vars(env), log=state.dir / "converge.log")
+        if done.returncode != 0:
+            raise SystemExit(f"dataplane: site.yml failed for {env}; see {state.dir / 'converge.log'}")
+        state = wait_for_api(env)
     edge = plugin("edge")
     if edge is not None:
+        state = State.load(env)
         edge.up(state)
         state.save()
-    say(f"{env} is up; state in {state.save()}")
+    state = State.load(env)
+    say(f"{env} is up: API {state.get('api_url')}; state in {state.save()}")
     return state
 
 
@@ -144,6 +232,11 @@ def down(env: str) -> None:
         if name == "emulator":
             continue
         _stop_pid(int(pid))
+    haproxy_pid = state.dir / "haproxy" / "haproxy.pid"
+    if haproxy_pid.exists():
+        for pid in haproxy_pid.read_text().split():
+            if Path(f"/proc/{pid}/exe").exists() and os.readlink(f"/proc/{pid}/exe").endswith("haproxy"):
+                _stop_pid(int(pid))
     for container in podman.containers(env):
         podman.remove_container(container["name"])
     podman.remove_network(env)
@@ -164,13 +257,18 @@ def _has_state(env: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dataplane", description=__doc__)
-    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("action", choices=["up", "down", "status", "reconcile"])
+    parser.add_argument("--no-converge", action="store_true", help="up: bring up the data plane of what exists")
     parser.add_argument("--env", default="prod", choices=[*ENVIRONMENTS, "all"], help="all: down only")
     args = parser.parse_args(argv)
     if args.action == "up":
         if args.env == "all":
             parser.error("up takes one environment")
-        up(args.env)
+        up(args.env, converge=not args.no_converge)
+    elif args.action == "reconcile":
+        from .reconcile import main as reconcile  # noqa: PLC0415
+
+        return reconcile(args.env)
     elif args.action == "down":
         for env in ENVIRONMENTS if args.env == "all" else (args.env,):
             down(env)

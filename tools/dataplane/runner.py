@@ -3,7 +3,7 @@
 A command run by the data plane (a playbook, a test's request) sees:
 - the emulator as its AWS (tools/emulator.py's client environment);
 - the resolve entries of the state file, through `resolve/sitecustomize.py` on PYTHONPATH (Python
-  processes only; curl takes `--resolve` itself);
+  processes only, read again as the file changes; curl takes `--resolve` itself);
 - a trust store of the system's CAs plus the local CA (SSL_CERT_FILE, REQUESTS_CA_BUNDLE), so the
   stand-ins' certificates verify by name, as ACM's would.
 """
@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from .state import ROOT, State
+from .state import path as state_path
 
 TOOLS = ROOT / "tools"
 if str(TOOLS) not in sys.path:
@@ -43,10 +44,10 @@ def env(state: State, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a command run against this data plane."""
     result = emulator.client_env(state["emulator"], base=dict(os.environ if base is None else base))
     result["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    result["CONTAINERS_CONF"] = str(ROOT / "tools" / "podman" / "containers.conf")
     result["PATH"] = f"{ROOT / '.venv' / 'bin'}:{result.get('PATH', '/usr/bin:/bin')}"
-    if state["resolve"]:
-        result["WEBSTACK_DATAPLANE_RESOLVE"] = ",".join(state["resolve"])
-        result["PYTHONPATH"] = os.pathsep.join(p for p in (str(RESOLVE_DIR), result.get("PYTHONPATH", "")) if p)
+    result["WEBSTACK_DATAPLANE_STATE"] = str(state_path(state.env))
+    result["PYTHONPATH"] = os.pathsep.join(p for p in (str(RESOLVE_DIR), result.get("PYTHONPATH", "")) if p)
     bundle = trust_bundle(state)
     if bundle:
         result["SSL_CERT_FILE"] = str(bundle)
@@ -88,11 +89,15 @@ def playbook(
     timeout: float = 3600,
 ) -> subprocess.CompletedProcess:
     """Run playbooks/<name> against the environment's inventory, output to `log` (or inherited)."""
+    # The environment's inventory, then the data plane's: its hosts are reached as their containers.
+    overlay = state.dir / "inventory.yml"
+    inventories = ["-i", str(ROOT / "inventories" / (inventory or state.env))]
+    if overlay.exists() and inventory is None:
+        inventories += ["-i", str(overlay)]
     cmd = [
         str(ROOT / ".venv" / "bin" / "ansible-playbook"),
         str(ROOT / "playbooks" / name),
-        "-i",
-        str(ROOT / "inventories" / (inventory or state.env)),
+        *inventories,
         "-e",
         json.dumps(extra_vars or {}),
         *args,

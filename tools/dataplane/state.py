@@ -6,8 +6,11 @@ The keys are listed in the package docstring. The file is rewritten (atomically)
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from . import addresses
@@ -81,3 +84,23 @@ class State(dict):
 
     def forget(self) -> None:
         path(self.env).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _locked(env: str):
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / f".{env}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def patch(env: str, change: Callable[[State], None]) -> State:
+    """Load, change and save the state file under a lock: `up`, the reconciler and plug-ins write it at once."""
+    with _locked(env):
+        current = State.load(env)
+        change(current)
+        current.save()
+        return current

@@ -112,11 +112,13 @@ def test_the_state_file_round_trips_and_refuses_unknown_environments(tmp_path, m
         state.State("qa")
 
 
-def test_python_processes_of_the_harness_follow_the_resolve_entries(tmp_path):
+def test_python_processes_of_the_harness_follow_the_resolve_entries(tmp_path, monkeypatch):
+    monkeypatch.setattr(state, "CACHE", tmp_path)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     s = state.State("prod", {"dir": str(tmp_path), "emulator": "http://127.0.0.1:1"})
     s.add_resolve("api.illustra-demo.example.com", port, "127.0.0.1")
+    s.save()
     code = (
         "import socket; socket.create_connection(('api.illustra-demo.example.com', %d), timeout=5).close(); print('ok')"
     )
@@ -126,11 +128,13 @@ def test_python_processes_of_the_harness_follow_the_resolve_entries(tmp_path):
     )
     assert done.stdout.strip() == "ok", done.stderr
     # Without the entries the name does not resolve at all (the machine's DNS is untouched).
-    env.pop("WEBSTACK_DATAPLANE_RESOLVE")
+    s["resolve"] = []
+    s.save()
     failed = subprocess.run(
         [sys.executable, "-c", code % port], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert failed.returncode != 0
+    s.add_resolve("api.illustra-demo.example.com", port, "127.0.0.1")
     with runner.resolving(s):
         socket.create_connection(("api.illustra-demo.example.com", port), timeout=5).close()
     listener.close()
