@@ -493,6 +493,66 @@ def _cloudfront_functions() -> None:
     responses.CloudFrontResponse._webstack_functions_patched = True
 
 
+def _wafv2_logging_destinations() -> None:
+    """WAFv2: PutLoggingConfiguration takes any ARN for any resource (moto 5.2.5 checks neither).
+
+    Model (AWS WAF Developer Guide, "Logging web ACL traffic" and "Sending web ACL traffic logs to an Amazon
+    CloudWatch Logs log group"; API reference, PutLoggingConfiguration): the resource must be an existing web
+    ACL (else WAFNonexistentItemException); one destination, a CloudWatch Logs log group, S3 bucket or Firehose
+    stream whose name starts with aws-waf-logs- (else WAFInvalidParameterException); a log group must exist,
+    in the web ACL's Region (us-east-1 for a CLOUDFRONT ACL).
+
+    Verdict: refuses what AWS refuses; adds nothing moto lacked otherwise. Not modelled: the log group's
+    resource policy that WAF writes, Firehose streams' existence, delivery of log records.
+    """
+    from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
+    from moto.logs.models import logs_backends  # noqa: PLC0415
+    from moto.wafv2 import models  # noqa: PLC0415
+    from moto.wafv2.exceptions import WAFNonexistentItemException  # noqa: PLC0415
+
+    original = models.WAFV2Backend.put_logging_configuration
+    if getattr(original, "_webstack_patched", False):
+        return
+
+    class WAFInvalidParameterError(JsonRESTError):
+        code = 400
+
+        def __init__(self, message) -> None:
+            super().__init__("WAFInvalidParameterException", message)
+
+    @functools.wraps(original)
+    def put_logging_configuration(self, arn, log_destination_configs, *args, **kwargs):
+        # A CLOUDFRONT ACL lives in moto's "global" backend, whatever Region the request went to.
+        owner = models.GLOBAL_REGION if arn.split(":")[5].startswith("global/") else arn.split(":")[3]
+        if arn not in models.wafv2_backends[self.account_id][owner].wacls:
+            raise WAFNonexistentItemException()
+        destinations = list(log_destination_configs or [])
+        if len(destinations) != 1:
+            raise WAFInvalidParameterError("LogDestinationConfigs takes exactly one destination.")
+        parts = destinations[0].split(":")
+        service, resource = (parts[2], ":".join(parts[5:])) if len(parts) > 5 else ("", "")
+        if service == "logs" and resource.startswith("log-group:"):
+            name = resource[len("log-group:") :]
+        elif service == "s3":
+            name = resource.split("/")[0]
+        elif service == "firehose" and resource.startswith("deliverystream/"):
+            name = resource[len("deliverystream/") :]
+        else:
+            name = ""
+        if not name.startswith("aws-waf-logs-"):
+            raise WAFInvalidParameterError(
+                f"The destination {destinations[0]} is not a log group, bucket or stream named aws-waf-logs-*."
+            )
+        if service == "logs":
+            acl_region, region, account = arn.split(":")[3], parts[3], parts[4]
+            if region != acl_region or name not in logs_backends[account][region].groups:
+                raise WAFNonexistentItemException()
+        return original(self, arn, destinations, *args, **kwargs)
+
+    put_logging_configuration._webstack_patched = True
+    models.WAFV2Backend.put_logging_configuration = put_logging_configuration
+
+
 # ---- S3: the transport of a request, bucket policies, the website endpoint, default encryption ----------
 #
 # The emulator's API port stands in for AWS's HTTPS API endpoints: a request there is taken to be made over
@@ -995,6 +1055,72 @@ def _s3_website_endpoint() -> None:
 
     __call__._webstack_website = True
     DomainDispatcherApplication.__call__ = __call__
+
+
+def _s3_logging_target_policy() -> None:
+    """S3: PutBucketLogging's check of the target bucket's policy.
+
+    Gap: moto 5.2.5 answers 500 when the target's policy has a statement whose Principal is "*" (the usual
+    TLS-only statement: it calls .get on the string), and takes a grant only when its Resource equals one of
+    three exact strings, so a wildcard that covers the log prefix (arn:aws:s3:::logs/s3/*) is refused.
+
+    Model (S3 User Guide, "Enabling Amazon S3 server access logging", "Grant permissions to the logging
+    service principal using a bucket policy"): logging is accepted when the target bucket exists in the
+    source's Region and its policy allows the logging.s3.amazonaws.com service principal s3:PutObject on
+    the keys under the target prefix (wildcards as IAM matches them), with conditions on aws:SourceAccount
+    and aws:SourceArn evaluated for the source bucket (a condition on another key is taken not to hold),
+    or, as before, the log-delivery group's ACL grants. Same errors as moto: InvalidTargetBucketForLogging,
+    CrossLocationLoggingProhibited.
+
+    Verdict: fills a gap (a crash) and models AWS; it refuses a grant whose conditions do not hold for the
+    source, which moto accepted.
+    """
+    import json  # noqa: PLC0415
+
+    from moto.s3 import models  # noqa: PLC0415
+    from moto.s3.exceptions import CrossLocationLoggingProhibited, InvalidTargetBucketForLogging  # noqa: PLC0415
+
+    original = models.FakeBucket.set_logging
+    if getattr(original, "_webstack_patched", False):
+        return
+
+    def policy_grants(source, target, prefix):
+        key = f"arn:{target.partition}:s3:::{target.name}/{prefix or ''}log-object"
+        context = {
+            "aws:sourceaccount": source.account_id,
+            "aws:sourcearn": f"arn:{source.partition}:s3:::{source.name}",
+        }
+        for statement in _as_list(json.loads(target.policy).get("Statement")) if target.policy else []:
+            principal = statement.get("Principal")
+            services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
+            if statement.get("Effect") != "Allow" or "logging.s3.amazonaws.com" not in services:
+                continue
+            if not _statement_covers(statement, "s3:PutObject", key):
+                continue
+            if _policy_condition_holds(statement.get("Condition") or {}, context):
+                return True
+        return False
+
+    @functools.wraps(original)
+    def set_logging(self, logging_config, bucket_backend):
+        if not logging_config:
+            self.logging = {}
+            return
+        target = bucket_backend.buckets.get(logging_config["TargetBucket"])
+        if not target:
+            raise InvalidTargetBucketForLogging("The target bucket for logging does not exist.")
+        prefix = logging_config.get("TargetPrefix")
+        if not (policy_grants(self, target, prefix) or self._log_permissions_enabled_acl(target_bucket=target)):
+            raise InvalidTargetBucketForLogging(
+                "You must either provide the necessary permissions to the logging service using a bucket "
+                "policy or give the log-delivery group WRITE and READ_ACP permissions to the target bucket"
+            )
+        if target.region_name != self.region_name:
+            raise CrossLocationLoggingProhibited()
+        self.logging = logging_config
+
+    set_logging._webstack_patched = True
+    models.FakeBucket.set_logging = set_logging
 
 
 # Regions where new buckets still allow SSE-C (S3 User Guide, "Default SSE-C setting for new buckets FAQ").
@@ -1712,6 +1838,7 @@ PATCHES = [
     _s3_bucket_policy_secure_transport,
     _s3_website_endpoint,
     _s3_default_encryption_blocks_sse_c,
+    _s3_logging_target_policy,
     _ssm_debian_public_ami_parameters,
     _autoscaling_instance_refresh,
     _ec2_launch_interfaces_delete_on_termination,
@@ -1720,6 +1847,7 @@ PATCHES = [
     _cloudfront_invalidation_status,
     _instances_take_launch_template_metadata_and_volumes,
     _backup_selections,
+    _wafv2_logging_destinations,
 ]
 
 

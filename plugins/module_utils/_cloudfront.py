@@ -44,6 +44,7 @@ class CloudFrontErrorHandler(AWSErrorHandler):
                 "NoSuchBucketPolicy",
                 "NoSuchBucket",
                 "NoSuchFunctionExists",
+                "ResourceNotFoundException",
             ]
         )
 
@@ -428,6 +429,74 @@ def publish_function(client, name, etag):
 @RETRY
 def delete_function(client, name, etag):
     client.delete_function(Name=name, IfMatch=etag)
+    return True
+
+
+# ---- standard logs (v2): CloudWatch Logs' vended-logs delivery, in us-east-1 with the distribution ----
+
+
+@CloudFrontErrorHandler.list_error_handler("get delivery source")
+@RETRY
+def get_delivery_source(logs, name):
+    return logs.get_delivery_source(name=name)["deliverySource"]
+
+
+@CloudFrontErrorHandler.common_error_handler("put delivery source")
+@RETRY
+def put_delivery_source(logs, name, resource_arn, tags):
+    logs.put_delivery_source(name=name, resourceArn=resource_arn, logType="ACCESS_LOGS", tags=tags)
+
+
+@CloudFrontErrorHandler.deletion_error_handler("delete delivery source")
+@RETRY
+def delete_delivery_source(logs, name):
+    logs.delete_delivery_source(name=name)
+    return True
+
+
+@CloudFrontErrorHandler.list_error_handler("get delivery destination")
+@RETRY
+def get_delivery_destination(logs, name):
+    return logs.get_delivery_destination(name=name)["deliveryDestination"]
+
+
+@CloudFrontErrorHandler.common_error_handler("put delivery destination")
+@RETRY
+def put_delivery_destination(logs, name, destination_arn, tags):
+    return logs.put_delivery_destination(
+        name=name, deliveryDestinationConfiguration={"destinationResourceArn": destination_arn}, tags=tags
+    )["deliveryDestination"]
+
+
+@CloudFrontErrorHandler.deletion_error_handler("delete delivery destination")
+@RETRY
+def delete_delivery_destination(logs, name):
+    logs.delete_delivery_destination(name=name)
+    return True
+
+
+@CloudFrontErrorHandler.list_error_handler("describe deliveries", [])
+@RETRY
+def describe_deliveries(logs):
+    items, token = [], None
+    while True:
+        resp = logs.describe_deliveries(**({"nextToken": token} if token else {}))
+        items.extend(resp.get("deliveries") or [])
+        token = resp.get("nextToken")
+        if not token:
+            return items
+
+
+@CloudFrontErrorHandler.common_error_handler("create delivery")
+@RETRY
+def create_delivery(logs, source_name, destination_arn, tags):
+    logs.create_delivery(deliverySourceName=source_name, deliveryDestinationArn=destination_arn, tags=tags)
+
+
+@CloudFrontErrorHandler.deletion_error_handler("delete delivery")
+@RETRY
+def delete_delivery(logs, delivery_id):
+    logs.delete_delivery(id=delivery_id)
     return True
 
 

@@ -74,6 +74,8 @@ PRICE_TABLE = {
     "cloudwatch_dashboard_month": 3.0,
     "cloudwatch_logs_ingest_gb": 0.50,
     "cloudwatch_logs_storage_gb_month": 0.03,
+    # Vended logs (CloudFront standard logs v2) delivered to S3, USD per GB (first 10 TB).
+    "vended_logs_s3_gb": 0.25,
     # S3 Standard storage, USD per GB-month; GET requests per 1000.
     "s3_standard_gb_month": 0.023,
     "s3_get_per_1k": 0.0004,
@@ -267,7 +269,31 @@ def backups(lines):
         )
 
 
-LINE_ITEMS = (backend_compute, load_balancer, nat_gateways, database, website, web_acls, dns, monitoring, backups)
+def access_logs(lines):
+    """webstack_access_logs: S3 server access, ALB and CloudFront logs kept in the log bucket, CloudFront's
+    delivered by CloudWatch Logs (standard logs v2, charged per GB), WAF's ingested into CloudWatch Logs."""
+    if not lines.spec.get("access_logs", False):
+        return
+    log_gb = float(lines.spec.get("access_logs_gb", 10))
+    lines.add("Access logs in the log bucket", log_gb, "GB-month", "s3_standard_gb_month")
+    if lines.spec.get("website_mode", "cloudfront") == "cloudfront":
+        lines.add("CloudFront standard logs (v2) delivery", log_gb / 5, "GB", "vended_logs_s3_gb")
+    if lines.spec.get("waf_mode", "off") != "off":
+        lines.add("WAF logs to CloudWatch Logs", log_gb / 5, "GB", "cloudwatch_logs_ingest_gb")
+
+
+LINE_ITEMS = (
+    backend_compute,
+    load_balancer,
+    nat_gateways,
+    database,
+    website,
+    web_acls,
+    dns,
+    monitoring,
+    backups,
+    access_logs,
+)
 
 
 def estimate(spec, table):

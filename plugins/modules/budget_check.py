@@ -143,6 +143,14 @@ options:
     description: Snapshot storage kept by AWS Backup.
     type: float
     default: 40
+  access_logs:
+    description: The environment keeps access logs (the log bucket, CloudFront's and WAF's logs).
+    type: bool
+    default: false
+  access_logs_gb:
+    description: GB of access logs kept; a fifth of it a month is priced for CloudFront's and WAF's deliveries.
+    type: float
+    default: 10
 attributes:
   check_mode:
     support: full
@@ -259,6 +267,8 @@ ARGUMENT_SPEC = dict(
     backup_mode=dict(type="str", choices=["off", "daily", "daily_aws_backup"], default="off"),
     backup_storage_gb=dict(type="float", default=10),
     backup_snapshot_gb=dict(type="float", default=40),
+    access_logs=dict(type="bool", default=False),
+    access_logs_gb=dict(type="float", default=10),
 )
 
 

@@ -155,6 +155,14 @@ options:
     description: Remove tags not in O(tags).
     type: bool
     default: true
+  access_logs_bucket_arn:
+    description:
+      - ARN of an S3 bucket that receives the distribution's standard logs (v2, CloudWatch Logs' vended-logs
+        delivery - a delivery source C(<name>-access-logs) in C(us-east-1), a destination C(<name>-access-logs-s3)
+        and the delivery between them). The bucket's policy must let C(delivery.logs.amazonaws.com) write.
+      - Unlike legacy logging, v2 needs no ACLs, so the bucket stays C(BucketOwnerEnforced).
+      - When omitted, the distribution has no such delivery (one of those names is removed).
+    type: str
   wait:
     description:
       - Wait until the distribution is deployed after a change. With O(state=absent) the module always
@@ -353,6 +361,58 @@ class Runner:
         if not self.check:
             cf.delete_function(self.client, name, etag)
 
+    def ensure_access_logs(self, distribution_arn, bucket_arn, tags):
+        """Standard logs (v2) of the distribution into the bucket: a delivery source, destination and delivery."""
+        name = self.module.params["name"]
+        logs = self.module.client("logs", region="us-east-1")
+        source_name, destination_name = f"{name}-access-logs", f"{name}-access-logs-s3"
+        source = cf.get_delivery_source(logs, source_name)
+        destination = cf.get_delivery_destination(logs, destination_name)
+        deliveries = [d for d in cf.describe_deliveries(logs) if d.get("deliverySourceName") == source_name]
+        current = {
+            "source": (source or {}).get("resourceArns"),
+            "destination": ((destination or {}).get("deliveryDestinationConfiguration") or {}).get(
+                "destinationResourceArn"
+            ),
+            "deliveries": sorted(d.get("deliveryDestinationArn") for d in deliveries),
+        }
+        self.before["access_logs"] = current
+        self.after["access_logs"] = {"source": [distribution_arn], "destination": bucket_arn} if bucket_arn else {}
+        if not bucket_arn:
+            if source is None and destination is None and not deliveries:
+                return
+            self.changed = True
+            if not self.check:
+                for delivery in deliveries:
+                    cf.delete_delivery(logs, delivery["id"])
+                if destination is not None:
+                    cf.delete_delivery_destination(logs, destination_name)
+                if source is not None:
+                    cf.delete_delivery_source(logs, source_name)
+            return
+        wanted_source = current["source"] == [distribution_arn]
+        wanted_destination = current["destination"] == bucket_arn
+        linked = destination is not None and current["deliveries"] == [destination.get("arn")]
+        if wanted_source and wanted_destination and linked:
+            return
+        self.changed = True
+        if self.check or distribution_arn is None:
+            return
+        if source is not None and not wanted_source:  # a source names one resource for good: replace it
+            for delivery in deliveries:
+                cf.delete_delivery(logs, delivery["id"])
+            cf.delete_delivery_source(logs, source_name)
+            deliveries, source = [], None
+        if source is None:
+            cf.put_delivery_source(logs, source_name, distribution_arn, tags)
+        if not wanted_destination:
+            destination = cf.put_delivery_destination(logs, destination_name, bucket_arn, tags)
+        for delivery in deliveries:
+            if delivery.get("deliveryDestinationArn") != destination["arn"]:
+                cf.delete_delivery(logs, delivery["id"])
+        if destination["arn"] not in [d.get("deliveryDestinationArn") for d in deliveries]:
+            cf.create_delivery(logs, source_name, destination["arn"], tags)
+
     def ensure_distribution(self, desired, tags):
         p = self.module.params
         summary, current_tags = find_distribution(self.client, p["name"])
@@ -435,6 +495,7 @@ class Runner:
         result = self.ensure_distribution(desired, tags)
         if not p["viewer_request_function_code"]:
             self.remove_function(function_name)
+        self.ensure_access_logs(result["arn"], p["access_logs_bucket_arn"], tags)
         if p["manage_bucket_policy"]:
             self.ensure_bucket_policy(p["origin_bucket_name"], result["arn"])
         result.update(oac_id=oac_id, response_headers_policy_id=policy_id, viewer_request_function_arn=function_arn)
@@ -443,6 +504,7 @@ class Runner:
     def absent(self):
         p = self.module.params
         summary, tags = find_distribution(self.client, p["name"])
+        self.ensure_access_logs(None, None, {})
         if summary is not None:
             self.changed = True
             self.before["distribution"] = {"id": summary["Id"], "arn": summary["ARN"], "tags": tags}
@@ -537,6 +599,7 @@ def main():
         security_headers=dict(type="dict", default={}, options=header_options),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
+        access_logs_bucket_arn=dict(type="str"),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=1800),
         state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -76,6 +76,13 @@ options:
     description: Key prefix of the access logs.
     type: str
     default: ""
+  policy_statements:
+    description:
+      - More bucket policy statements to manage, each with a C(Sid) (for example the grants that let AWS
+        services deliver logs into a log bucket). They are set by C(Sid); statements of other Sids are kept.
+    type: list
+    elements: dict
+    default: []
   index_document:
     description: Index document of the website endpoint (O(mode=website)).
     type: str
@@ -187,7 +194,9 @@ def desired_state(p, current):
         "lifecycle": s3f.merged_lifecycle(current.get("lifecycle"), rule),
         "logging": s3f.logging_config(p["logging_bucket"], p["logging_prefix"]),
         "website": s3f.website_config(p["index_document"], p["error_document"]) if mode == "website" else {},
-        "policy": s3f.merged_policy(current.get("policy"), s3f.managed_statements(bucket, mode), remove),
+        "policy": s3f.merged_policy(
+            current.get("policy"), s3f.managed_statements(bucket, mode) + list(p["policy_statements"]), remove
+        ),
         "tags": dict(p["tags"] or {}),
     }
 
@@ -283,6 +292,7 @@ def main():
         lifecycle_prefix=dict(type="str", default=""),
         logging_bucket=dict(type="str"),
         logging_prefix=dict(type="str", default=""),
+        policy_statements=dict(type="list", elements="dict", default=[]),
         index_document=dict(type="str", default="index.html"),
         error_document=dict(type="str", default="index.html"),
         tags=dict(type="dict", aliases=["resource_tags"]),
@@ -292,6 +302,8 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
+    if any(not statement.get("Sid") for statement in p["policy_statements"]):
+        module.fail_json(msg="every entry of policy_statements needs a Sid: statements are managed by Sid.")
     region = module.region
     s3 = module.client("s3")
     bucket = p["name"]

@@ -221,6 +221,58 @@ def assert_distribution(env, s3, web_acl_arn):
     return summary, config
 
 
+def assert_access_logs(env, s3, summary):
+    """prod keeps access logs (on by default there); staging has them as an option, off by default."""
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    bucket = f"illustra-{env}-logs-{account}"
+    website = f"illustra-{env}-frontend"
+    waf = boto3.client("wafv2", region_name="us-east-1")
+    logs = boto3.client("logs", region_name="us-east-1")
+    acls = {scope: web_acls(scope)[0]["ARN"] for scope in ("CLOUDFRONT", "REGIONAL")}
+    if env != "prod":
+        assert bucket not in buckets()
+        assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=website)
+        for arn in acls.values():
+            with pytest.raises(waf.exceptions.WAFNonexistentItemException):
+                waf.get_logging_configuration(ResourceArn=arn)
+        assert logs.describe_delivery_sources()["deliverySources"] == []
+        return
+    # The log bucket: private, owner-enforced (no ACLs), SSE-S3 (what log delivery accepts), logs expiring.
+    assert_private_bucket(s3, bucket)
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert [r["Expiration"]["Days"] for r in lifecycle if "Expiration" in r] == [90]
+    policy = bucket_policy(s3, bucket)
+    assert policy["S3ServerAccessLogsPolicy"]["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert policy["S3ServerAccessLogsPolicy"]["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    # us-east-1 predates August 2022: ELB's account there writes ALB logs (the service principal is named too).
+    assert policy["ELBAccessLogsPolicy"]["Principal"] == {
+        "AWS": "arn:aws:iam::127311923021:root",
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com",
+    }
+    assert policy["AWSLogDeliveryWrite"]["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    # The website bucket's server access logs go there.
+    assert s3.get_bucket_logging(Bucket=website)["LoggingEnabled"] == {
+        "TargetBucket": bucket,
+        "TargetPrefix": f"s3/{website}/",
+    }
+    # Both web ACLs log to their aws-waf-logs-* log group, in the ACL's Region.
+    for scope, arn in acls.items():
+        group = f"aws-waf-logs-illustra-{env}-{scope.lower()}"
+        destinations = waf.get_logging_configuration(ResourceArn=arn)["LoggingConfiguration"]["LogDestinationConfigs"]
+        assert destinations == [f"arn:aws:logs:us-east-1:{account}:log-group:{group}"]
+        [found] = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+        assert found["retentionInDays"] == 90
+    # CloudFront's standard logs (v2): a delivery source for the distribution, delivered into the bucket.
+    source = logs.get_delivery_source(name=f"illustra-{env}-frontend-access-logs")["deliverySource"]
+    assert source["resourceArns"] == [summary["ARN"]] and source["logType"] == "ACCESS_LOGS"
+    destination = logs.get_delivery_destination(name=f"illustra-{env}-frontend-access-logs-s3")["deliveryDestination"]
+    assert destination["deliveryDestinationConfiguration"]["destinationResourceArn"] == f"arn:aws:s3:::{bucket}"
+    deliveries = logs.describe_deliveries()["deliveries"]
+    assert [(d["deliverySourceName"], d["deliveryDestinationArn"]) for d in deliveries] == [
+        (source["name"], destination["arn"])
+    ]
+
+
 def assert_prod_domain(summary, config):
     acm = boto3.client("acm", region_name="us-east-1")
     [cert] = acm.list_certificates(CertificateStatuses=["ISSUED"])["CertificateSummaryList"]
@@ -262,6 +314,7 @@ def test_frontend_edge(clean_emulator, env):
     else:
         web_acl_arn = assert_waf(env, "Block")
         summary, config = assert_distribution(env, s3, web_acl_arn)
+        assert_access_logs(env, s3, summary)
         if env == "prod":
             assert_prod_domain(summary, config)
         else:
@@ -286,6 +339,10 @@ def test_frontend_edge(clean_emulator, env):
     assert boto3.client("route53").list_hosted_zones()["HostedZones"] == []
     assert boto3.client("acm", region_name="us-east-1").list_certificates()["CertificateSummaryList"] == []
     cloudfront = boto3.client("cloudfront")
+    logs = boto3.client("logs", region_name="us-east-1")
+    assert logs.describe_log_groups(logGroupNamePrefix="aws-waf-logs-")["logGroups"] == []
+    assert logs.describe_delivery_sources()["deliverySources"] == []
+    assert logs.describe_deliveries()["deliveries"] == []
     assert cloudfront.list_functions()["FunctionList"].get("Items", []) == []
     assert cloudfront.list_response_headers_policies(Type="custom")["ResponseHeadersPolicyList"].get("Items", []) == []
 

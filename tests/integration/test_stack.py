@@ -59,6 +59,17 @@ def test_prod_stack_wiring_idempotence_and_check(clean_emulator):
     user_data = base64.b64decode(template["LaunchTemplateVersions"][0]["LaunchTemplateData"]["UserData"]).decode()
     assert "illustra-prod-artifacts-" in user_data
 
+    # The ALB (level 2) logs into the log bucket (level 0), whose policy lets ELB's log delivery write.
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    attributes = boto3.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=alb["LoadBalancerArn"])
+    attributes = {a["Key"]: a["Value"] for a in attributes["Attributes"]}
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"] == f"illustra-prod-logs-{account}"
+    # The artifact and dump buckets (levels 1 and 3) keep server access logs there too.
+    s3 = boto3.client("s3")
+    for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"] if "-logs-" not in b["Name"]):
+        assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]["TargetBucket"] == f"illustra-prod-logs-{account}"
+
     again = converge()
     assert again.rc == 0, again.summary()
     assert again.changed == 0, again.summary()

@@ -25,11 +25,14 @@ PROD_STACK = {
     "listeners": 2,
     "target_groups": 1,
     "autoscaling_groups": 1,
-    "buckets": 3,
+    "buckets": 4,
     "distributions": 1,
+    "cloudfront_functions": 1,
+    "cloudfront_log_deliveries": 1,
     "origin_access_controls": 1,
     "web_acls_cloudfront": 1,
     "web_acls_regional": 1,
+    "waf_log_groups": 2,
     "certificates": 1,
     "hosted_zones": 1,
     "dns_records": 8,
@@ -108,11 +111,23 @@ def stack_inventory(project: str, env: str, region: str = "us-east-1") -> dict[s
     counts["distributions"] = sum(d.get("Comment", "").startswith(prefix) or _tagged(cloudfront, d, env) for d in dists)
     oacs = cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items", [])
     counts["origin_access_controls"] = sum(o["Name"].startswith(prefix) for o in oacs)
+    functions = cloudfront.list_functions()["FunctionList"].get("Items") or []
+    counts["cloudfront_functions"] = sum(f["Name"].startswith(prefix) for f in functions)
+    deliveries = boto3.client("logs", region_name="us-east-1").describe_deliveries()["deliveries"]
+    counts["cloudfront_log_deliveries"] = sum(d["deliverySourceName"].startswith(prefix) for d in deliveries)
 
     for scope, client_region in (("CLOUDFRONT", "us-east-1"), ("REGIONAL", region)):
         waf = boto3.client("wafv2", region_name=client_region)
         acls = waf.list_web_acls(Scope=scope)["WebACLs"]
         counts[f"web_acls_{scope.lower()}"] = sum(a["Name"].startswith(prefix) for a in acls)
+    counts["waf_log_groups"] = sum(
+        len(
+            boto3.client("logs", region_name=logs_region).describe_log_groups(
+                logGroupNamePrefix=f"aws-waf-logs-{prefix}"
+            )["logGroups"]
+        )
+        for logs_region in sorted({"us-east-1", region})
+    )
 
     acm = boto3.client("acm", region_name="us-east-1")
     counts["certificates"] = len(_paginate(acm, "list_certificates", "CertificateSummaryList"))

@@ -323,3 +323,97 @@ def test_fixed_buckets_in_bahrain_still_allow_sse_c(clean_emulator):
     s3 = boto3.client("s3", region_name="me-south-1")
     s3.create_bucket(Bucket="enc-bah", CreateBucketConfiguration={"LocationConstraint": "me-south-1"})
     assert "BlockedEncryptionTypes" not in _rule(s3, "enc-bah")
+
+
+# ---- PutBucketLogging: the target's policy, as AWS reads it
+
+
+def _logs_target(s3, bucket, condition_account):
+    s3.create_bucket(Bucket=bucket)
+    grant = {
+        "Sid": "S3ServerAccessLogsPolicy",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/s3/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": condition_account}},
+    }
+    policy = {"Version": "2012-10-17", "Statement": [_tls_deny(bucket), grant]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+
+def test_gap_plain_moto_fails_on_a_target_policy_with_a_wildcard_principal():
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        _logs_target(s3, "logs-gap", "123456789012")
+        s3.create_bucket(Bucket="src-gap")
+        # In this process moto's crash surfaces as the AttributeError; its server answers 500.
+        with pytest.raises(AttributeError, match="'str' object has no attribute 'get'"):
+            s3.put_bucket_logging(
+                Bucket="src-gap",
+                BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "logs-gap", "TargetPrefix": "s3/src-gap/"}},
+            )
+
+
+def test_fixed_logging_target_policy_is_read_with_wildcards_and_conditions(clean_emulator):
+    s3 = boto3.client("s3")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    _logs_target(s3, "logs-fixed", account)
+    s3.create_bucket(Bucket="src-fixed")
+    status = {"LoggingEnabled": {"TargetBucket": "logs-fixed", "TargetPrefix": "s3/src-fixed/"}}
+    s3.put_bucket_logging(Bucket="src-fixed", BucketLoggingStatus=status)
+    assert s3.get_bucket_logging(Bucket="src-fixed")["LoggingEnabled"] == status["LoggingEnabled"]
+    # A prefix the grant does not cover, or a grant for another account, is refused.
+    outside = {"LoggingEnabled": {"TargetBucket": "logs-fixed", "TargetPrefix": "elsewhere/"}}
+    with pytest.raises(ClientError, match="InvalidTargetBucketForLogging"):
+        s3.put_bucket_logging(Bucket="src-fixed", BucketLoggingStatus=outside)
+    _logs_target(s3, "logs-other", "999999999999")
+    other = {"LoggingEnabled": {"TargetBucket": "logs-other", "TargetPrefix": "s3/src-fixed/"}}
+    with pytest.raises(ClientError, match="InvalidTargetBucketForLogging"):
+        s3.put_bucket_logging(Bucket="src-fixed", BucketLoggingStatus=other)
+
+
+# ---- WAFv2 logging destinations
+
+
+def _acl(waf):
+    return waf.create_web_acl(
+        Name="patch-acl",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"},
+    )["Summary"]["ARN"]
+
+
+def test_gap_plain_moto_takes_any_waf_log_destination():
+    from moto import mock_aws
+
+    with mock_aws():
+        waf = boto3.client("wafv2", region_name="us-east-1")
+        arn = _acl(waf)
+        waf.put_logging_configuration(
+            LoggingConfiguration={"ResourceArn": arn, "LogDestinationConfigs": ["arn:aws:s3:::any-bucket"]}
+        )
+
+
+def test_fixed_waf_logs_only_to_an_existing_aws_waf_logs_destination(clean_emulator):
+    waf = boto3.client("wafv2", region_name="us-east-1")
+    logs = boto3.client("logs", region_name="us-east-1")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    arn = _acl(waf)
+    group = f"arn:aws:logs:us-east-1:{account}:log-group:aws-waf-logs-patch"
+    for destination, code in (
+        ("arn:aws:s3:::any-bucket", "WAFInvalidParameterException"),
+        (f"arn:aws:logs:us-east-1:{account}:log-group:app-logs", "WAFInvalidParameterException"),
+        (group, "WAFNonexistentItemException"),  # not created yet
+    ):
+        with pytest.raises(ClientError) as err:
+            waf.put_logging_configuration(
+                LoggingConfiguration={"ResourceArn": arn, "LogDestinationConfigs": [destination]}
+            )
+        assert err.value.response["Error"]["Code"] == code
+    logs.create_log_group(logGroupName="aws-waf-logs-patch")
+    waf.put_logging_configuration(LoggingConfiguration={"ResourceArn": arn, "LogDestinationConfigs": [group]})
+    assert waf.get_logging_configuration(ResourceArn=arn)["LoggingConfiguration"]["LogDestinationConfigs"] == [group]

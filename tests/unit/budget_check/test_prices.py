@@ -102,3 +102,22 @@ def test_verdict_applies_the_policy_level(total, policy, status):
 def test_verdict_rejects_a_non_positive_budget():
     with pytest.raises(ValueError, match="budget_usd must be a positive"):
         prices.verdict(10, 0, "strict")
+
+
+def test_access_logs_are_priced_when_the_environment_keeps_them():
+    prod = dict(ENVS["prod"])
+    without, total_without = prices.estimate(prod, TABLE)
+    items, total = prices.estimate(dict(prod, access_logs=True, access_logs_gb=10), TABLE)
+    added = {i["item"]: i["monthly_usd"] for i in items if i["item"] not in {w["item"] for w in without}}
+    # 10 GB kept in S3 (0.023), 2 GB of CloudFront v2 delivery (0.25) and 2 GB of WAF logs ingested (0.50).
+    assert added == {
+        "Access logs in the log bucket": pytest.approx(0.23),
+        "CloudFront standard logs (v2) delivery": pytest.approx(0.5),
+        "WAF logs to CloudWatch Logs": pytest.approx(1.0),
+    }
+    assert total == pytest.approx(total_without + 1.73, abs=0.01)
+    # dev (S3 website, no WAF) with logs on: only the bucket.
+    dev_items, _ = prices.estimate(dict(ENVS["dev"], access_logs=True), TABLE)
+    assert [
+        i["item"] for i in dev_items if "log" in i["item"].lower() and "CloudWatch Logs ingestion" not in i["item"]
+    ] == ["Access logs in the log bucket"]

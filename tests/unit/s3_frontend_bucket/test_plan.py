@@ -21,6 +21,7 @@ def params(**over):
         "error_document": "index.html",
         "tags": {"Project": "p"},
         "purge_tags": True,
+        "policy_statements": [],
     }
     p.update(over)
     return p
@@ -169,3 +170,20 @@ def test_website_tls_statement_spares_only_get_object():
     assert website["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     private = {s["Sid"]: s for s in s3f.managed_statements("b", "private")}["DenyInsecureTransport"]
     assert private["Action"] == "s3:*" and "NotAction" not in private
+
+
+def test_policy_statements_are_managed_by_sid():
+    grant = {
+        "Sid": "S3ServerAccessLogsPolicy",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::b/s3/*",
+    }
+    foreign = {"Sid": "SomeoneElses", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+    stale = dict(grant, Resource="arn:aws:s3:::b/old/*")
+    p = params(policy_statements=[grant])
+    desired = mod.desired_state(p, {"policy": {"Version": "2012-10-17", "Statement": [foreign, stale]}})
+    statements = {s["Sid"]: s for s in desired["policy"]["Statement"]}
+    assert statements["S3ServerAccessLogsPolicy"] == grant and statements["SomeoneElses"] == foreign
+    assert set(statements) == {"SomeoneElses", "S3ServerAccessLogsPolicy", "DenyInsecureTransport"}

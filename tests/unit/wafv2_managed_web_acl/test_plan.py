@@ -109,3 +109,10 @@ def test_switching_to_the_forwarded_address_is_a_difference():
     )
     assert waf.acl_differs(forwarded, plain)
     assert not waf.acl_differs(forwarded, copy.deepcopy(forwarded))
+
+
+def test_log_group_arn_is_in_the_acls_account_and_region():
+    acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/illustra-prod-cloudfront/abc"
+    assert waf.log_group_arn(acl, "aws-waf-logs-illustra-prod-cloudfront") == (
+        "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-illustra-prod-cloudfront"
+    )
