@@ -1700,6 +1700,33 @@ def _cloudfront_invalidation_status() -> None:
     models.Invalidation.__init__ = __init__
 
 
+def _cloudfront_distribution_ids() -> None:
+    """CloudFront: moto's distribution ids start with any letter (N1II8KGODCUYE); AWS's start with E.
+
+    AWS's distribution ids are 14 characters, an E then upper-case letters and digits, as every example
+    in the API reference shows (GetDistribution: "Id": "EDFDVBD6EXAMPLE";
+    https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetDistribution.html). Code that checks
+    the form of an id (the collection's preflight does) refuses moto's. New distributions get an id of
+    AWS's form; the ARN and the invalidation URLs follow it.
+    """
+    from moto.cloudfront import models  # noqa: PLC0415
+
+    original = models.Distribution.__init__
+    if getattr(original, "_webstack_patched", False):
+        return
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):  # noqa: N807
+        original(self, *args, **kwargs)
+        if not self.distribution_id.startswith("E"):
+            aws_id = "E" + models.random_id(length=13)
+            self.arn = self.arn.replace(self.distribution_id, aws_id)
+            self.distribution_id = self.id = aws_id
+
+    __init__._webstack_patched = True
+    models.Distribution.__init__ = __init__
+
+
 def _instances_take_launch_template_metadata_and_volumes() -> None:
     """EC2: moto ignores a launch template's MetadataOptions, and adds its own unencrypted root
     volume next to the template's block device mappings, for instances launched from it (an Auto
@@ -1845,6 +1872,7 @@ PATCHES = [
     _elbv2_load_balancer_interfaces,
     _ec2_launch_template_version_user_data,
     _cloudfront_invalidation_status,
+    _cloudfront_distribution_ids,
     _instances_take_launch_template_metadata_and_volumes,
     _backup_selections,
     _wafv2_logging_destinations,

@@ -729,3 +729,35 @@ def test_fixed_backup_selections_are_wiped_by_reset(clean_emulator):
     webstack_test.reset_emulator(clean_emulator)
     assert seeded_plan() == plan, "the same seed gives the same plan id, so stale selections would show"
     assert backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"] == []
+
+
+def test_gap_plain_moto_distribution_ids_start_with_any_letter(monkeypatch):
+    from moto.cloudfront import models
+
+    ids = {models.random_id()[0] for _ in range(200)}
+    assert ids - {"E"}  # AWS's ids always start with E
+
+
+def test_fixed_cloudfront_distribution_ids_have_aws_s_form(clean_emulator):
+    import re
+
+    cloudfront = boto3.client("cloudfront")
+    dist = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "id-form",
+            "Comment": "id form",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [{"Id": "s3", "DomainName": S3_DOMAIN, "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+    )["Distribution"]
+    assert re.fullmatch(r"E[A-Z0-9]{13}", dist["Id"]), dist["Id"]
+    assert dist["ARN"].endswith(f":distribution/{dist['Id']}")
+    assert cloudfront.get_distribution(Id=dist["Id"])["Distribution"]["Id"] == dist["Id"]
