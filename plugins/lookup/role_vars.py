@@ -55,7 +55,7 @@ class LookupModule(LookupBase):
             if not isinstance(term, str):
                 raise AnsibleError(f"role_vars: variable names are strings, got {term!r}")
             try:
-                values.append(resolver.resolve(term))
+                values.append(resolver.resolve(term, lookups=True))
             except KeyError:
                 if default is _MISSING:
                     raise AnsibleError(

@@ -54,6 +54,7 @@ ROOT_VOLUME_SIZES = {"gp3": (1, 16384), "gp2": (1, 16384), "standard": (1, 1024)
 # The regional AWS services each role calls (global ones, IAM, Route 53, CloudFront and Budgets, are not bound
 # to webstack_region); webstack_region must be a region of each, in botocore's own endpoint data.
 ROLE_SERVICES = {
+    "logs": ("s3",),
     "vpc": ("ec2", "logs"),
     "acm": ("acm",),
     "waf": ("wafv2",),
@@ -884,6 +885,7 @@ def check_buckets(review):
     for variable in (
         "frontend_s3_bucket_name",
         "artifacts_bucket_name",
+        "logs_bucket_name",
         "backup_bucket_name",
         "cloudfront_bucket_name",
         "asg_artifact_bucket",
@@ -920,6 +922,7 @@ def check_buckets(review):
         "frontend_s3_noncurrent_version_days",
         "frontend_s3_abort_multipart_days",
         "artifacts_noncurrent_days",
+        "logs_expiration_days",
         "backup_retention_days",
         "backup_noncurrent_retention_days",
         "backup_aws_backup_retention_days",
@@ -1765,6 +1768,19 @@ def _flow_logs_off(review):
         yield "vpc_flow_logs_enabled", "false leaves no record of the network's traffic; set it to true"
 
 
+def _access_logs_off(review):
+    if not _bool(review.get("webstack_access_logs", False)):
+        yield (
+            "webstack_access_logs",
+            "false keeps no access logs of the buckets, the load balancer, CloudFront or the web ACLs; set it to true",
+        )
+    elif review.has("waf_logging_enabled") and not _bool(review.get("waf_logging_enabled")):
+        yield (
+            "waf_logging_enabled",
+            "false keeps no log of the requests the web ACLs see; leave it to webstack_access_logs",
+        )
+
+
 def _plain_http_origin(review):
     if review.has("alb_name", "alb_require_https") and not _bool(review.get("alb_require_https")):
         yield (
@@ -1839,6 +1855,11 @@ SECURITY_RULES = (
         "waf-on", "A web application firewall with managed rules and a rate limit protects the site and API.", _waf_off
     ),
     SecurityRule("flow-logs-on", "VPC flow logs record the network's traffic.", _flow_logs_off),
+    SecurityRule(
+        "access-logs-on",
+        "Access logs of the buckets, the load balancer, CloudFront and the web ACLs are kept.",
+        _access_logs_off,
+    ),
     SecurityRule("no-ssh-key", "Backend instances carry no SSH key pair (SSM Session Manager instead).", _ssh_key),
     SecurityRule("hsts-a-year", "HSTS tells browsers to use HTTPS for at least a year.", _short_hsts),
     SecurityRule(

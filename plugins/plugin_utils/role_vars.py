@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import collections
 import functools
+import json
 import os
+import re
 
 import yaml
 from ansible.errors import AnsibleError
@@ -95,6 +97,16 @@ def _templar_for(templar, variables):
     return new
 
 
+# A lookup in a role's own default reads the world (an SSM parameter, a file) when templated; before the role
+# runs, such a value is unknown rather than resolved (preflight makes no AWS call).
+_LOOKUP_RE = re.compile(r"\b(lookup|query|q)\s*\(")
+_NAME_RE = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+
+
+class LookupNeededError(KeyError):
+    """The role's own value is built with a lookup: it is only known when the role runs."""
+
+
 class Resolver:
     """Resolves variables of the collection's roles against one task's variables."""
 
@@ -122,16 +134,42 @@ class Resolver:
         templar = self._templar_of(role_of(name, self._roles))
         return name in templar.available_variables
 
-    def resolve(self, name):
-        """The variable's value; raises KeyError when nothing defines it, AnsibleError when it does not template."""
-        templar = self._templar_of(role_of(name, self._roles))
+    def _role_value_uses_lookup(self, role, name, seen):
+        """Whether a value from the role's own files is built with a lookup, directly or through the role's others."""
+        if role is None or name in seen:
+            return False
+        seen.add(name)
+        defaults, role_vars = role_files(self._loader, role, self._roles_dir)
+        if name in role_vars:
+            raw = role_vars[name]
+        elif name in defaults and name not in self._task_vars:
+            raw = defaults[name]
+        else:
+            return False  # the inventory's value, or another role's: used as given
+        text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
+        if "{" not in text:
+            return False
+        if _LOOKUP_RE.search(text):
+            return True
+        return any(self._role_value_uses_lookup(role, other, seen) for other in set(_NAME_RE.findall(text)) - {name})
+
+    def resolve(self, name, lookups=False):
+        """The variable's value.
+
+        Raises KeyError when nothing defines it, LookupNeededError when the role builds it with a lookup (known only when
+        the role runs; ``lookups=True`` runs it), AnsibleError when it does not template.
+        """
+        role = role_of(name, self._roles)
+        templar = self._templar_of(role)
         variables = templar.available_variables
         if name not in variables:
             raise KeyError(name)
+        if not lookups and self._role_value_uses_lookup(role, name, set()):
+            raise LookupNeededError(name)
         return templar.template(variables[name])
 
     def resolve_many(self, names):
-        """({name: value} for the names defined, {name: error message} for those that do not template)."""
+        """({name: value} for the names defined and known, {name: error message} for those that do not template)."""
         values, errors = {}, {}
         for name in names:
             try:

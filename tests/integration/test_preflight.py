@@ -232,3 +232,23 @@ def test_the_cost_gate_prices_the_roles_own_defaults(tmp_path):
     )  # fmt: skip
     assert new_total - total == pytest.approx(expected, abs=0.05)
     assert os.environ.get("ANSIBLE_COLLECTIONS_PATH") is None  # the copies never leak into other tests
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_preflight_makes_no_aws_call(env):
+    """Every AWS endpoint is a closed port: a preflight that called AWS (a role default built with an SSM lookup,
+    say) would fail. The EC2 inventory plugin's failure to list hosts is only a warning."""
+    closed = "http://127.0.0.1:9"
+    run = wt.run_playbook(
+        "playbooks/preflight.yml",
+        f"inventories/{env}",
+        extra_vars={
+            "webstack_confirm": env,
+            "website_build_dir": "examples/frontend/build",
+            "backend_release_id": "1.0",
+        },
+        env={"AWS_ENDPOINT_URL": closed, "AWS_URL": closed, "AWS_MAX_ATTEMPTS": "1"},
+    )
+    assert run.rc == 0, run.summary()
+    checked = run.result("illustra.webstack.preflight : Check the environment's inputs")
+    assert checked["preflight"]["problems"] == []

@@ -20,7 +20,8 @@ DEV = {"webstack_project": "illustra", "webstack_env": "dev", "webstack_region":
        "webstack_website_mode": "s3_website", "webstack_custom_domain": False, "webstack_domain": "",
        "webstack_waf_mode": "block", "webstack_backend_mode": "asg", "webstack_monitoring_level": "essential",
        "webstack_backup_mode": "off", "webstack_budget_usd": 20, "webstack_policy_level": "warning",
-       "webstack_alert_emails": [], "vpc_cidr_block": "10.10.0.0/16", "vpc_az_count": 2}  # fmt: skip
+       "webstack_alert_emails": [], "webstack_access_logs": True, "vpc_cidr_block": "10.10.0.0/16",
+       "vpc_az_count": 2}  # fmt: skip
 PLAYBOOK = """
 - hosts: localhost
   gather_facts: false

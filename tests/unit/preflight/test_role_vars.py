@@ -29,7 +29,7 @@ def test_defaults_resolve_through_other_defaults_and_the_inventory():
     assert errors == {}
     assert values["alb_target_group_name"] == "illustra-staging-web"
     assert values["waf_cloudfront_enabled"] is True
-    assert values["asg_ssm_secrets"] == {"MONGO_URL": "/illustra/staging/mongodb/uri"}
+    assert values["asg_ssm_secrets"]["MONGO_URL"] == "/illustra/staging/mongodb/uri"
 
 
 def test_the_inventory_wins_over_a_default_and_role_vars_win_over_both():
@@ -63,3 +63,26 @@ def test_argument_spec_options_are_the_roles_own():
     options = role_vars.argument_spec_options(DataLoader(), "vpc")
     assert options["vpc_nat_mode"]["choices"] == ["none", "single", "per_az"]
     assert role_vars.argument_spec_options(DataLoader(), "no_such_role") == {}
+
+
+def test_a_role_value_built_with_a_lookup_is_unknown_before_the_role_runs(tmp_path):
+    """A default that reads AWS (an SSM lookup), directly or through the role's other values, is not templated:
+    preflight makes no AWS call. The inventory's own value is used as given."""
+    role = tmp_path / "asg"
+    (role / "meta").mkdir(parents=True)
+    (role / "meta" / "main.yml").write_text("galaxy_info: {}\n")
+    (role / "defaults").mkdir()
+    (role / "defaults" / "main.yml").write_text("asg_boot_vars: '{{ asg__boot_vars }}'\nasg_name: plain\n")
+    (role / "vars").mkdir()
+    (role / "vars" / "main.yml").write_text(
+        "asg__boot_vars: {release: '{{ asg__last_good }}'}\n"
+        "asg__last_good: \"{{ lookup('amazon.aws.ssm_parameter', '/x/last-good') }}\"\n"
+    )
+    found = resolver(INVENTORY, str(tmp_path))
+    with pytest.raises(role_vars.LookupNeededError):
+        found.resolve("asg_boot_vars")
+    values, errors = found.resolve_many(["asg_boot_vars", "asg_name"])
+    assert (values, errors) == ({"asg_name": "plain"}, {})
+    assert resolver(dict(INVENTORY, asg_boot_vars={"release": "1.0"}), str(tmp_path)).resolve("asg_boot_vars") == {
+        "release": "1.0"
+    }
