@@ -1,7 +1,7 @@
 """The whole prod stack in one site.yml run: the roles run on two lanes, and what one role publishes
 reaches the roles that need it (the cross-role wiring), then a rerun and --check change nothing.
 A backend release on the converged stack changes nothing but the release, even where the infrastructure
-drifted."""
+drifted; a role that the levels list schedules but no play runs fails the run by name."""
 
 import base64
 
@@ -135,3 +135,27 @@ def release_changes_only_the_release(endpoint, template_id):
     latest = after["LaunchTemplateVersions"][0]
     assert latest["VersionNumber"] == before["LaunchTemplateVersions"][0]["VersionNumber"] + 1
     assert "RELEASE_ID=1.0.0" in base64.b64decode(latest["LaunchTemplateData"]["UserData"]).decode()
+
+
+def test_a_role_no_level_runs_fails_the_run_by_name(clean_emulator):
+    """preflight__levels is the one list of what runs where: a role put on a level that no play of
+    infrastructure.yml runs (one past the last) is reported, instead of the later stages going on without it."""
+    levels = wt.run_playbook(
+        "playbooks/preflight.yml", "inventories/prod", extra_vars={"webstack_confirm": "prod"}, check=True
+    ).result("illustra.webstack.preflight : Publish the preflight outcome")["ansible_facts"]["preflight__output"][
+        "levels"
+    ]
+    (level,) = [level for level in levels if any(entry["role"] == "cloudwatch" for entry in level)]
+    (cloudwatch,) = [entry for entry in level if entry["role"] == "cloudwatch"]
+    level.remove(cloudwatch)
+    run = wt.run_playbook(
+        "playbooks/site.yml",
+        "inventories/prod",
+        extra_vars={"webstack_confirm": "prod", "preflight__levels": [*levels, [cloudwatch]]},
+        check=True,
+    )
+    assert run.rc != 0
+    message = " ".join(run.failure_messages())
+    # Levels count from 0: the new one is numbered len(levels).
+    expected = f"cloudwatch__output did not arrive: the cloudwatch role (level {len(levels)}, lane a)"
+    assert expected in message, message
