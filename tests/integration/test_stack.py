@@ -119,6 +119,7 @@ def release_changes_only_the_release(endpoint, template_id):
                 "backend_release_upload_collection": False,
                 "backend_release_build_dir": "/tmp/webstack-test-releases",
                 "backend_release_validate": False,  # the emulator's ALB serves no traffic
+                "backend_release_backup_first": False,  # no database host to reach here (a prod release dumps first)
             },
             env={"AWS_ENDPOINT_URL": proxy.endpoint, "AWS_URL": proxy.endpoint},
         )
