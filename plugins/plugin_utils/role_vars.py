@@ -103,6 +103,17 @@ _LOOKUP_RE = re.compile(r"\b(lookup|query|q)\s*\(")
 _NAME_RE = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 
 
+def _has_template(value):
+    """Whether a value holds a Jinja expression or statement (a plain value is used as it is, as Ansible would)."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, dict):
+        return any(_has_template(k) or _has_template(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_template(v) for v in value)
+    return False
+
+
 class LookupNeededError(KeyError):
     """The role's own value is built with a lookup: it is only known when the role runs."""
 
@@ -117,13 +128,19 @@ class Resolver:
         self._roles_dir = roles_dir
         self._roles = role_names(roles_dir)
         self._templars = {}
+        self._files = {}
+
+    def _role_files(self, role):
+        if role not in self._files:
+            self._files[role] = role_files(self._loader, role, self._roles_dir)
+        return self._files[role]
 
     def _templar_of(self, role):
         if role not in self._templars:
             if role is None:
                 self._templars[role] = _templar_for(self._templar, self._task_vars)
             else:
-                defaults, role_vars = role_files(self._loader, role, self._roles_dir)
+                defaults, role_vars = self._role_files(role)
                 # Ansible's precedence as the role sees it: role vars > the task's variables > role defaults.
                 context = collections.ChainMap(role_vars, self._task_vars, defaults)
                 self._templars[role] = _templar_for(self._templar, context)
@@ -139,7 +156,7 @@ class Resolver:
         if role is None or name in seen:
             return False
         seen.add(name)
-        defaults, role_vars = role_files(self._loader, role, self._roles_dir)
+        defaults, role_vars = self._role_files(role)
         if name in role_vars:
             raw = role_vars[name]
         elif name in defaults and name not in self._task_vars:
@@ -166,7 +183,8 @@ class Resolver:
             raise KeyError(name)
         if not lookups and self._role_value_uses_lookup(role, name, set()):
             raise LookupNeededError(name)
-        return templar.template(variables[name])
+        raw = variables[name]
+        return templar.template(raw) if _has_template(raw) else raw
 
     def resolve_many(self, names):
         """({name: value} for the names defined and known, {name: error message} for those that do not template)."""
