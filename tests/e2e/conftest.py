@@ -37,6 +37,27 @@ def plane():
 
 
 @pytest.fixture(scope="session")
+def staging_plane():
+    """Staging's data plane, for the tests that need a second environment (the edge and browser tests:
+    its CloudFront domain, its load balancer over HTTP behind the origin-verify header).
+
+    Up on first use, on the same emulator as prod's when that runs, and down at the end of the session;
+    WEBSTACK_E2E_REUSE=1 uses the one `make e2e-up ENV=staging` left running.
+    """
+    if os.environ.get("WEBSTACK_E2E_REUSE") == "1":
+        yield Plane(cli.wait_for_api("staging", timeout=60))
+        return
+    started = time.monotonic()
+    cli.down("staging")
+    try:
+        state = cli.up("staging")
+        state["up_seconds"] = round(time.monotonic() - started, 1)
+        yield Plane(state)
+    finally:
+        cli.down("staging")
+
+
+@pytest.fixture(scope="session")
 def aws(plane):
     """boto3 clients on the plane's emulator."""
     import boto3

@@ -19,10 +19,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Until the data plane's tests/e2e/conftest.py has its planes (prod's `plane`, `staging_plane`), these wait.
-_CONFTEST = Path(__file__).with_name("conftest.py")
-if not _CONFTEST.exists() or "def staging_plane" not in _CONFTEST.read_text():
-    pytest.skip("the data plane's session fixtures (plane, staging_plane) are not there yet", allow_module_level=True)
 sys.path.insert(0, str(ROOT / "tools"))
 
 from dataplane import cli  # noqa: E402

@@ -27,7 +27,7 @@ class Plane:
         self.state = state
 
     def reload(self) -> State:
-        self.state = State.load(ENV)
+        self.state = State.load(self.state.env)
         return self.state
 
     @property
@@ -57,7 +57,7 @@ class Plane:
         )
 
     def containers(self) -> list[dict]:
-        return podman.containers(ENV, all_states=False)
+        return podman.containers(self.state.env, all_states=False)
 
     def exec(self, name: str, *command: str, check: bool = True, input: str | None = None):
         return podman.exec_(name, *command, check=check, input=input)

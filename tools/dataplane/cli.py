@@ -156,17 +156,43 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists() and "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
 
 
+def origin_headers(state: State) -> dict[str, str]:
+    """The header the load balancer's rules require before they forward, if any (staging: CloudFront's
+    origin-verify secret, without which the ALB answers its fixed 403), read from its listener rules."""
+    import boto3  # noqa: PLC0415
+
+    env = emulator.client_env(state["emulator"], base={})
+    elbv2 = boto3.client(
+        "elbv2",
+        region_name=env["AWS_REGION"],
+        endpoint_url=state["emulator"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    for lb in elbv2.describe_load_balancers()["LoadBalancers"]:
+        for listener in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
+            for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
+                for condition in rule.get("Conditions", []):
+                    config = condition.get("HttpHeaderConfig") or {}
+                    if condition.get("Field") == "http-header" and config.get("Values"):
+                        return {config["HttpHeaderName"]: config["Values"][0]}
+    return {}
+
+
 def wait_for_api(env: str, timeout: float = 900) -> State:
     """Until the API answers 200 through the load balancer stand-in (bounded), or fail with the boot logs."""
     deadline = time.monotonic() + timeout
     last = ""
+    headers = None
     while time.monotonic() < deadline:
         state = State.load(env)
         if state.get("api_url"):
+            headers = origin_headers(state) if headers is None else headers
             with runner.resolving(state):
                 try:
                     ctx = ssl.create_default_context(cafile=state["ca_bundle"])
-                    with urllib.request.urlopen(f"{state['api_url']}/health", timeout=10, context=ctx) as resp:
+                    request = urllib.request.Request(f"{state['api_url']}/health", headers=headers)
+                    with urllib.request.urlopen(request, timeout=10, context=ctx) as resp:
                         if resp.status == 200:
                             return state
                 except OSError as exc:
