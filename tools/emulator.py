@@ -12,6 +12,8 @@ One script serves the demo, the tests and the benchmarks:
 Playbooks reach the emulator only through standard configuration: AWS_ENDPOINT_URL (botocore, so
 raw boto3, lookups and every module) and AWS_URL (amazon.aws's own fallback), plus throwaway
 credentials and a region. The same playbooks run unchanged against real AWS when these are unset.
+The emulator also answers DNS for its public hosted zones (emulator_dns.py) on UDP at its own
+address and port; WEBSTACK_DNS_RESOLVERS names it, as a user names any resolver on real AWS.
 
 moto is started in-process (ThreadedMotoServer) so that the documented emulator patches in
 `emulator_patches.py` apply; they fix gaps in moto, never behaviour of the collection.
@@ -33,22 +35,31 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_STATE = HERE.parent / ".cache" / "emulator.json"
 
-# Settings DESIGN.md lists: AWS managed IAM policies exist, ACM certificates issue at once.
+# AWS managed IAM policies exist. ACM certificates are issued once their DNS validation records exist
+# in a public hosted zone (emulator_patches._acm_validation_follows_route53), not after moto's timer,
+# MOTO_ACM_VALIDATION_WAIT, which this harness no longer sets.
 MOTO_SETTINGS = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-    "MOTO_ACM_VALIDATION_WAIT": "0",
 }
 REGION = "us-east-1"
 
 
+def dns_resolver(endpoint: str) -> str:
+    """The emulator's public DNS (tools/emulator_dns.py): UDP at the address and port of its API."""
+    parts = urllib.parse.urlsplit(endpoint)
+    return f"{parts.hostname}:{parts.port}"
+
+
 def client_env(endpoint: str, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment that points every AWS client at `endpoint` with throwaway credentials."""
+    """The environment that points every AWS client at `endpoint` with throwaway credentials, and DNS
+    lookups of the collection (acm_certificate_request's delegation check) at the emulator's DNS."""
     env = dict(os.environ if base is None else base)
     for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         env.pop(var, None)
@@ -59,6 +70,7 @@ def client_env(endpoint: str, base: dict[str, str] | None = None) -> dict[str, s
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_REGION=env.get("WEBSTACK_EMULATOR_REGION", REGION),
         AWS_DEFAULT_REGION=env.get("WEBSTACK_EMULATOR_REGION", REGION),
+        WEBSTACK_DNS_RESOLVERS=dns_resolver(endpoint),
     )
     return env
 
@@ -115,6 +127,7 @@ def serve(port: int, parent: int = 0, listen: list[str] | None = None) -> None:
     extra = _check_listen(listen or [])
     os.environ.update(MOTO_SETTINGS)
     sys.path.insert(0, str(HERE))
+    import emulator_dns  # noqa: PLC0415
     import emulator_patches  # noqa: PLC0415 (after the settings, before moto builds its backends)
     from moto.moto_server.werkzeug_app import create_backend_app  # noqa: PLC0415
     from moto.server import ThreadedMotoServer  # noqa: PLC0415
@@ -122,8 +135,10 @@ def serve(port: int, parent: int = 0, listen: list[str] | None = None) -> None:
     emulator_patches.apply()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    bound = server.get_host_and_port()[1]
+    host, bound = server.get_host_and_port()
     extras = [_extra_listener(create_backend_app, address, bound) for address in extra]
+    # Public DNS of the emulator's world, on UDP at the API's own address and port (see dns_resolver).
+    dns_server = emulator_dns.serve(host, bound)
     print(bound, flush=True)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
@@ -133,6 +148,7 @@ def serve(port: int, parent: int = 0, listen: list[str] | None = None) -> None:
     for extra_server, sock in extras:
         extra_server.shutdown()
         sock.close()
+    dns_server.shutdown()
     server.stop()
 
 

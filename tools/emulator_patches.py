@@ -1856,6 +1856,188 @@ def _backup_selections() -> None:
     models.BackupBackend.delete_backup_plan = delete_backup_plan
 
 
+def _acm_validation_follows_route53() -> None:
+    """ACM: a DNS-validated certificate stays PENDING_VALIDATION until its validation CNAMEs resolve.
+
+    Gap: moto issues every requested certificate once MOTO_ACM_VALIDATION_WAIT seconds have passed
+    (this harness used to set 0: at once), whatever DNS says. A run against a hosted zone that is
+    never delegated, or that lacks the records, then passes here and waits until it times out on AWS.
+
+    AWS (ACM User Guide, "AWS Certificate Manager DNS validation",
+    https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html, and DescribeCertificate's
+    DomainValidation, https://docs.aws.amazon.com/acm/latest/APIReference/API_DomainValidation.html):
+    ACM looks the CNAME of each name up in public DNS; each name's ValidationStatus is
+    PENDING_VALIDATION until its record is found with the right value, then SUCCESS; the certificate
+    is ISSUED when every name has succeeded, and stays issued if the record goes later (only renewal
+    needs it again). A private hosted zone is not public DNS.
+
+    Modelled: a name succeeds when the public hosted zone that public DNS would ask for its record
+    (emulator_dns.public_zone_for: every public zone of the emulator counts as delegated, there being
+    no registrar) holds that CNAME with ACM's value. Checked whenever the certificate is read
+    (describe, list, get); no delay is modelled (AWS takes seconds to minutes; the collection decides
+    to wait from the status it read before writing the records, so its waiting path runs either way).
+    Not modelled: the 72-hour VALIDATION_TIMED_OUT. Verdict: fills a gap; accepts nothing AWS refuses.
+    """
+    import emulator_dns  # noqa: PLC0415
+    from moto.acm import models  # noqa: PLC0415
+    from moto.core.utils import utcnow  # noqa: PLC0415
+
+    original_check = models.CertBundle.check
+    if getattr(original_check, "_webstack_patched", False):
+        return
+    original_describe = models.CertBundle.describe
+
+    def record_found(record: dict) -> bool:
+        zone = emulator_dns.public_zone_for(record["Name"])
+        if zone is None or record.get("Type", "CNAME") != "CNAME":
+            return False
+        wanted = record["Value"].rstrip(".").lower()
+        return any(v.rstrip(".").lower() == wanted for v in emulator_dns.record_values(zone, record["Name"], "CNAME"))
+
+    def pending_dns(bundle) -> bool:
+        return bundle.type == "AMAZON_ISSUED" and bundle.status == "PENDING_VALIDATION"
+
+    @functools.wraps(original_check)
+    def check(self):
+        if not pending_dns(self):
+            return original_check(self)
+        if self._not_valid_after(self._cert) <= utcnow():
+            self.status = "EXPIRED"
+            return None
+        options = original_describe(self)["Certificate"].get("DomainValidationOptions", [])
+        if options and all(record_found(o["ResourceRecord"]) for o in options):
+            self.status = "ISSUED"
+        return None
+
+    @functools.wraps(original_describe)
+    def describe(self):
+        result = original_describe(self)
+        if pending_dns(self):
+            for option in result["Certificate"].get("DomainValidationOptions", []):
+                found = record_found(option["ResourceRecord"])
+                option["ValidationStatus"] = "SUCCESS" if found else "PENDING_VALIDATION"
+        return result
+
+    check._webstack_patched = True
+    models.CertBundle.check = check
+    models.CertBundle.describe = describe
+
+
+# Seconds a certificate stays "in use" after the resource that used it let it go (see below).
+ACM_RELEASE_LAG_SECONDS = 5.0
+
+
+def _acm_certificate_in_use() -> None:
+    """ACM: InUseBy follows CloudFront and ELBv2 (with AWS's lag), and DeleteCertificate refuses while in use.
+
+    Gap: moto lists in InUseBy only what ELB and ELBv2 registered when a listener was created, never
+    removes it, never lists CloudFront distributions, and deletes a certificate whatever uses it.
+
+    AWS: "You cannot delete an ACM certificate that is being used by another AWS service. To delete a
+    certificate that is in use, the certificate association must first be removed." DeleteCertificate
+    then answers ResourceInUseException (https://docs.aws.amazon.com/acm/latest/APIReference/API_DeleteCertificate.html).
+    InUseBy lists "the AWS resources that are using the certificate" (the distribution's ARN, the load
+    balancer's ARN) (https://docs.aws.amazon.com/acm/latest/APIReference/API_CertificateDetail.html).
+    The association is released asynchronously: after the distribution or load balancer is deleted,
+    InUseBy still names it and DeleteCertificate still refuses for a while (about ten seconds after a
+    load balancer, minutes after CloudFront: aws/aws-cdk#4179, hashicorp/terraform-provider-aws#3866).
+
+    Modelled: InUseBy is computed from the CloudFront distributions (ViewerCertificate.ACMCertificateArn)
+    and the ELBv2 listeners (default and SNI certificates) that use the certificate now, plus each
+    resource that stopped using it less than ACM_RELEASE_LAG_SECONDS ago (a short lag keeps the tests
+    fast and still exercises the wait). DeleteCertificate raises ResourceInUseException while InUseBy
+    is not empty. Verdict: refuses what AWS refuses; accepts nothing AWS refuses.
+    """
+    import time  # noqa: PLC0415
+
+    from moto.acm import models  # noqa: PLC0415
+    from moto.cloudfront.models import CloudFrontBackend, cloudfront_backends  # noqa: PLC0415
+    from moto.core.exceptions import AWSError  # noqa: PLC0415
+    from moto.elbv2.models import ELBv2Backend, elbv2_backends  # noqa: PLC0415
+
+    original_delete = models.AWSCertificateManagerBackend.delete_certificate
+    if getattr(original_delete, "_webstack_patched", False):
+        return
+    original_describe = models.CertBundle.describe
+
+    class ResourceInUseError(AWSError):
+        TYPE = "ResourceInUseException"
+
+    def live_users(account_id: str) -> dict[str, set[str]]:
+        """Certificate ARN -> ARNs of the distributions and load balancers that use it now."""
+        users: dict[str, set[str]] = {}
+        for backend in list(cloudfront_backends.get(account_id, {}).values()):
+            for dist in list(backend.distributions.values()):
+                viewer = getattr(dist.distribution_config, "ViewerCertificate", None)
+                if viewer is not None and viewer.acm_certificate_arn:
+                    users.setdefault(viewer.acm_certificate_arn, set()).add(dist.arn)
+        for backend in list(elbv2_backends.get(account_id, {}).values()):
+            for balancer in list(backend.load_balancers.values()):
+                for listener in list(balancer.listeners.values()):
+                    for cert in {listener.certificate, *listener.certificates} - {None}:
+                        users.setdefault(cert, set()).add(balancer.arn)
+        return users
+
+    def released(account_id: str) -> dict[str, dict[str, float]]:
+        """Certificate ARN -> {resource ARN: when it let the certificate go}, kept on the us-east-1 ACM
+        backend of the account (so that POST /moto-api/reset wipes it)."""
+        backend = models.acm_backends[account_id]["us-east-1"]
+        if not hasattr(backend, "webstack_released"):
+            backend.webstack_released = {}
+        return backend.webstack_released
+
+    def in_use_by(bundle) -> list[str]:
+        account_id = bundle.arn.split(":")[4]
+        now = time.monotonic()
+        lagging = {
+            u for u, at in released(account_id).get(bundle.arn, {}).items() if now - at < ACM_RELEASE_LAG_SECONDS
+        }
+        return sorted(live_users(account_id).get(bundle.arn, set()) | lagging)
+
+    def tracking_releases(method):
+        """Wrap a CloudFront or ELBv2 call that may let certificates go: note when each user did."""
+
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            before = live_users(self.account_id)
+            result = method(self, *args, **kwargs)
+            after = live_users(self.account_id)
+            now = time.monotonic()
+            for cert, users in before.items():
+                for user in users - after.get(cert, set()):
+                    released(self.account_id).setdefault(cert, {})[user] = now
+            return result
+
+        return wrapper
+
+    for backend_class, names in (
+        (CloudFrontBackend, ("delete_distribution", "update_distribution")),
+        (
+            ELBv2Backend,
+            ("delete_load_balancer", "delete_listener", "modify_listener", "remove_listener_certificates"),
+        ),
+    ):
+        for name in names:
+            setattr(backend_class, name, tracking_releases(getattr(backend_class, name)))
+
+    @functools.wraps(original_describe)
+    def describe(self):
+        result = original_describe(self)
+        result["Certificate"]["InUseBy"] = in_use_by(self)
+        return result
+
+    @functools.wraps(original_delete)
+    def delete_certificate(self, arn):
+        users = in_use_by(self.get_certificate(arn))
+        if users:
+            raise ResourceInUseError(f"Certificate {arn} in account {self.account_id} is in use.")
+        return original_delete(self, arn)
+
+    delete_certificate._webstack_patched = True
+    models.CertBundle.describe = describe
+    models.AWSCertificateManagerBackend.delete_certificate = delete_certificate
+
+
 PATCHES = [
     _keep_cloudfront_origin_fields,
     _budgets_subscribers_and_update,
@@ -1876,6 +2058,8 @@ PATCHES = [
     _instances_take_launch_template_metadata_and_volumes,
     _backup_selections,
     _wafv2_logging_destinations,
+    _acm_validation_follows_route53,
+    _acm_certificate_in_use,
 ]
 
 
