@@ -10,6 +10,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -128,6 +129,88 @@ def delete_certificate(client, arn):
     return True
 
 
+def delete_when_released(client, arn, timeout, *, poll=5.0, sleep=time.sleep, clock=time.monotonic):
+    """Delete the certificate once ACM no longer counts it in use; False when it was already gone.
+
+    ACM releases a certificate some time after the distribution or load balancer that used it let it
+    go (seconds after a load balancer, minutes after CloudFront): until then InUseBy still names the
+    resource and DeleteCertificate answers ResourceInUseException. Poll both within `timeout` seconds;
+    the caller has made sure that nothing still uses the certificate (`users_still_holding`).
+    """
+    deadline = clock() + timeout
+    while True:
+        certificate = describe_certificate(client, arn)
+        if certificate is None:
+            return False
+        users = certificate.get("InUseBy") or []
+        if not users:
+            try:
+                return delete_certificate(client, arn)
+            except is_ansible_aws_error_code("ResourceInUseException"):
+                users = ["(ACM answered ResourceInUseException)"]
+        if clock() >= deadline:
+            raise AnsibleACMError(
+                message=f"Certificate {arn} is still in use by {users} after {timeout}s: ACM releases a certificate "
+                "some minutes after the resource that used it is gone; run again later, or raise wait_timeout"
+            )
+        sleep(poll)
+
+
+def _missing(*codes):
+    return is_boto3_error_code(list(codes))
+
+
+@RETRY
+def _distribution_certificate(cloudfront, distribution_id):
+    try:
+        config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+    except _missing("NoSuchDistribution"):
+        return None
+    return (config.get("ViewerCertificate") or {}).get("ACMCertificateArn") or ""
+
+
+@RETRY
+def _load_balancer_certificates(elbv2, load_balancer_arn):
+    try:
+        listeners = elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=load_balancer_arn)
+        listeners = listeners.build_full_result()["Listeners"]
+    except _missing("LoadBalancerNotFound"):
+        return None
+    found = set()
+    for listener in listeners:
+        if listener.get("Protocol") not in ("HTTPS", "TLS"):
+            continue
+        found.update(c["CertificateArn"] for c in listener.get("Certificates") or [])
+        paginator = elbv2.get_paginator("describe_listener_certificates")
+        for page in paginator.paginate(ListenerArn=listener["ListenerArn"]):
+            found.update(c["CertificateArn"] for c in page.get("Certificates") or [])
+    return found
+
+
+@ACMErrorHandler.common_error_handler("find out whether the resources in InUseBy still use the certificate")
+def users_still_holding(arn, users, cloudfront, elbv2_in):
+    """The resources of InUseBy that still use the certificate (as opposed to ACM lagging behind).
+
+    A CloudFront distribution still holds it when it exists and its viewer certificate is this one; a
+    load balancer when it exists and one of its listeners serves it. A resource of any other service
+    counts as holding it (we cannot ask). `cloudfront` is a client, `elbv2_in(region)` makes one.
+    """
+    holding = []
+    for user in users:
+        parts = user.split(":")
+        if len(parts) > 5 and parts[2] == "cloudfront" and parts[5].startswith("distribution/"):
+            current = _distribution_certificate(cloudfront, parts[5].split("/", 1)[1])
+            held = current == arn
+        elif len(parts) > 5 and parts[2] == "elasticloadbalancing" and parts[5].startswith("loadbalancer/"):
+            current = _load_balancer_certificates(elbv2_in(parts[3]), user)
+            held = current is not None and arn in current
+        else:
+            held = True
+        if held:
+            holding.append(user)
+    return holding
+
+
 def wait_for_records(client, arn, names, *, timeout=120, poll=2.0, sleep=time.sleep):
     """Describe until ACM lists a validation record for every name; real ACM needs a few seconds."""
     deadline = time.monotonic() + timeout
@@ -145,3 +228,21 @@ def wait_issued(client, arn, timeout):
     client.get_waiter("certificate_validated").wait(
         CertificateArn=arn, WaiterConfig={"Delay": 10, "MaxAttempts": max(1, timeout // 10)}
     )
+
+
+def validation_records_shared(client, arn, names):
+    """Names of this certificate's validation CNAMEs that another certificate of the region needs too.
+
+    ACM gives every certificate of an account the same CNAME for the same domain name, so deleting
+    ours would break the validation (and renewal) of a certificate that is not ours.
+    """
+    wanted = set(names)
+    shared = set()
+    for summary in list_certificates(client):
+        if summary["CertificateArn"] == arn:
+            continue
+        listed = set(summary.get("SubjectAlternativeNameSummaries") or [summary.get("DomainName")])
+        if listed & wanted:
+            other = describe_certificate(client, summary["CertificateArn"]) or {}
+            shared.update(r["Name"] for r in validation_records(other))
+    return shared

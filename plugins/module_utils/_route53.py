@@ -123,3 +123,112 @@ def wait_for_change(client, change_id, timeout=300):
     client.get_waiter("resource_record_sets_changed").wait(
         Id=change_id, WaiterConfig={"Delay": 5, "MaxAttempts": max(1, timeout // 5)}
     )
+
+
+@Route53ErrorHandler.list_error_handler("get hosted zone")
+@RETRY
+def get_hosted_zone(client, zone_id):
+    """GetHostedZone (the zone, its delegation set's name servers); None when there is no such zone."""
+    return client.get_hosted_zone(Id=zone_id.split("/")[-1])
+
+
+# --- hosted zones (route53_hosted_zone) ---------------------------------------------------------------
+
+# Tags that mark a zone this collection created; only such a zone is changed or deleted.
+OWNERSHIP_TAG_KEYS = ("ManagedBy", "Project", "Environment")
+# Prefix of the CallerReference of a zone this collection creates: a zone created by a run that stopped
+# before tagging it is still recognised as ours (CreateHostedZone takes no tags).
+CALLER_REFERENCE_PREFIX = "illustra.webstack-"
+
+
+def owns(zone, zone_tags, tags):
+    """Whether the collection created this zone: it carries our ownership tags (as `tags` gives them),
+    or it has no tags at all and our CallerReference (created by a run that stopped before tagging)."""
+    wanted = {k: tags[k] for k in OWNERSHIP_TAG_KEYS if k in tags}
+    if wanted and all(zone_tags.get(k) == v for k, v in wanted.items()):
+        return True
+    return not zone_tags and str(zone.get("CallerReference", "")).startswith(CALLER_REFERENCE_PREFIX)
+
+
+def pick_zone(zones, tags_by_id, tags):
+    """The public zone to use among those of the name: ours when there is one, else the first (the user's).
+
+    Returns (zone, owned); (None, False) when there is none.
+    """
+    public = [z for z in zones if not (z.get("Config") or {}).get("PrivateZone")]
+    for zone in public:
+        if owns(zone, tags_by_id.get(zone_id(zone), {}), tags):
+            return zone, True
+    return (public[0], False) if public else (None, False)
+
+
+def zone_id(zone):
+    return zone["Id"].split("/")[-1]
+
+
+def within_zone(name, zone_name):
+    """Whether `name` is the zone's name or a name inside it."""
+    name, zone_name = fqdn(name), fqdn(zone_name)
+    return name == zone_name or name.endswith("." + zone_name)
+
+
+def leftover_records(record_sets, zone_name):
+    """The zone's record sets other than its own apex NS and SOA (Route 53 refuses to delete the zone then)."""
+    apex = fqdn(zone_name)
+    return [r for r in record_sets if not (fqdn(r["Name"]) == apex and r["Type"] in ("NS", "SOA"))]
+
+
+@Route53ErrorHandler.list_error_handler("list hosted zones by name", [])
+@RETRY
+def list_zones_named(client, name):
+    """The hosted zones (public and private) named exactly `name`."""
+    wanted = fqdn(name)
+    found, marker = [], {}
+    while True:
+        resp = client.list_hosted_zones_by_name(DNSName=wanted, MaxItems="100", **marker)
+        zones = resp.get("HostedZones", [])
+        found.extend(z for z in zones if fqdn(z["Name"]) == wanted)
+        if not resp.get("IsTruncated") or fqdn(resp.get("NextDNSName") or ".") != wanted:
+            return found
+        marker = {"HostedZoneId": resp["NextHostedZoneId"]}
+
+
+@Route53ErrorHandler.list_error_handler("list hosted zone tags", {})
+@RETRY
+def zone_tags(client, zone_ids):
+    """Tags by zone id (ListTagsForResources takes ten ids at a time)."""
+    found = {}
+    ids = list(zone_ids)
+    for start in range(0, len(ids), 10):
+        resp = client.list_tags_for_resources(ResourceType="hostedzone", ResourceIds=ids[start : start + 10])
+        for tag_set in resp.get("ResourceTagSets", []):
+            found[tag_set["ResourceId"]] = {t["Key"]: t.get("Value", "") for t in tag_set.get("Tags", [])}
+    return found
+
+
+@Route53ErrorHandler.common_error_handler("create hosted zone")
+@RETRY
+def create_zone(client, name, comment, caller_reference):
+    return client.create_hosted_zone(
+        Name=fqdn(name),
+        CallerReference=caller_reference,
+        HostedZoneConfig={"Comment": comment or "", "PrivateZone": False},
+    )
+
+
+@Route53ErrorHandler.common_error_handler("tag hosted zone")
+@RETRY
+def change_zone_tags(client, zone, add, remove):
+    kwargs = {}
+    if add:
+        kwargs["AddTags"] = [{"Key": k, "Value": v} for k, v in sorted(add.items())]
+    if remove:
+        kwargs["RemoveTagKeys"] = sorted(remove)
+    client.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone, **kwargs)
+
+
+@Route53ErrorHandler.deletion_error_handler("delete hosted zone")
+@RETRY
+def delete_zone(client, zone):
+    client.delete_hosted_zone(Id=zone)
+    return True
