@@ -67,6 +67,36 @@ def alarm_request(spec, default_actions):
     return req
 
 
+# Namespaces whose metrics CloudWatch publishes in one region only, whatever region the resource serves:
+# CloudFront's and Route 53's (global services) and the billing metrics, all in us-east-1.
+GLOBAL_METRIC_REGIONS = {"AWS/CloudFront": "us-east-1", "AWS/Route53": "us-east-1", "AWS/Billing": "us-east-1"}
+
+
+def region_problems(requests, region):
+    """What would make these alarms useless in `region`, one sentence each (empty when none).
+
+    An alarm on a metric that exists only in another region never leaves INSUFFICIENT_DATA, and an
+    alarm can only notify an SNS topic of its own region.
+    """
+    problems = []
+    for req in requests:
+        home = GLOBAL_METRIC_REGIONS.get(req["Namespace"])
+        if home and home != region:
+            problems.append(
+                f"alarm {req['AlarmName']} watches {req['Namespace']}, whose metrics exist only in {home}: "
+                f"create it with region {home}"
+            )
+        for field in LIST_FIELDS:
+            for action in req.get(field) or []:
+                parts = action.split(":")
+                if len(parts) > 3 and parts[2] == "sns" and parts[3] != region:
+                    problems.append(
+                        f"alarm {req['AlarmName']} notifies {action}: an alarm can only notify an SNS topic of its own "
+                        f"region ({region}); use a topic in {region}"
+                    )
+    return problems
+
+
 def _comparable(alarm):
     out = {}
     for field in ALARM_FIELDS:

@@ -14,6 +14,9 @@ description:
     no longer wanted.
   - Reads the current alarms with one paginated C(DescribeAlarms) call, so a run with nothing to change
     costs one API call whatever the number of alarms.
+  - Refuses, before any call, an alarm on a metric that exists only in another region (C(AWS/CloudFront),
+    C(AWS/Route53) and C(AWS/Billing) metrics exist only in C(us-east-1)) and an SNS action in another
+    region (an alarm can only notify a topic of its own region).
 author:
   - illustra.webstack developers (@illustra)
 options:
@@ -173,6 +176,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.illustra.webstack.plugins.module_utils._cloudwatch import alarm_request
 from ansible_collections.illustra.webstack.plugins.module_utils._cloudwatch import alarm_summary
 from ansible_collections.illustra.webstack.plugins.module_utils._cloudwatch import plan_alarms
+from ansible_collections.illustra.webstack.plugins.module_utils._cloudwatch import region_problems
 
 
 class CloudWatchErrorHandler(AWSErrorHandler):
@@ -257,6 +261,9 @@ def main():
         module.fail_json(msg="alarm names must start with name_prefix {!r}: {}".format(p["name_prefix"], wrong))
 
     desired = [alarm_request(a, p["default_actions"]) for a in p["alarms"]]
+    problems = region_problems(desired, module.region)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
     client = module.client("cloudwatch")
     try:
         current = describe_alarms(client, p["name_prefix"])

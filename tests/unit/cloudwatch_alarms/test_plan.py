@@ -69,3 +69,33 @@ def test_summary():
     summary = cw.alarm_summary(_described(cw.alarm_request(SPEC, [TOPIC])))
     assert summary["dimensions"] == {"AutoScalingGroupName": "app"}
     assert summary["threshold"] == 80.0 and summary["alarm_actions"] == [TOPIC]
+
+
+# ---- regions: metrics of global services exist in us-east-1 only; alarms notify topics of their own region
+
+REGIONAL_TOPIC = "arn:aws:sns:{}:123456789012:illustra-prod-alerts"
+
+
+def _alarm(namespace, region):
+    spec = {
+        "name": "p-x",
+        "namespace": namespace,
+        "metric_name": "m",
+        "threshold": 1,
+        "comparison": "GreaterThanThreshold",
+    }
+    return cw.alarm_request(spec, [REGIONAL_TOPIC.format(region)])
+
+
+@pytest.mark.parametrize("namespace", ["AWS/CloudFront", "AWS/Billing", "AWS/Route53"])
+def test_global_metric_alarms_belong_in_us_east_1(namespace):
+    assert cw.region_problems([_alarm(namespace, "us-east-1")], "us-east-1") == []
+    (problem,) = cw.region_problems([_alarm(namespace, "eu-west-1")], "eu-west-1")
+    assert f"watches {namespace}, whose metrics exist only in us-east-1" in problem
+
+
+def test_an_alarm_notifies_only_a_topic_of_its_own_region():
+    assert cw.region_problems([_alarm("AWS/ApplicationELB", "eu-west-1")], "eu-west-1") == []
+    problems = cw.region_problems([_alarm("AWS/CloudFront", "eu-west-1")], "us-east-1")
+    assert len(problems) == 2  # ALARM and OK actions
+    assert all("can only notify an SNS topic of its own region (us-east-1)" in p for p in problems)
