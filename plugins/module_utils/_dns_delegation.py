@@ -39,7 +39,7 @@ def parse_resolvers(resolvers):
         text = str(entry).strip()
         host, port = text, 53
         if text.startswith("["):
-            host, _, rest = text[1:].partition("]")
+            host, _bracket, rest = text[1:].partition("]")
             if rest:
                 port = rest.lstrip(":")
         elif text.count(":") == 1:

@@ -16,7 +16,7 @@ description:
     Route 53 hosted zone O(validation_zone_id), and waits until ACM has issued it.
   - Before waiting, it asks DNS whether the validation zone is delegated (the NS records of the zone's name
     against the zone's name servers) and, when it is not, fails at once naming the name servers to set at the
-    registrar: ACM reads the records from public DNS, so without the delegation it would wait in vain.
+    registrar (ACM reads the records from public DNS, so without the delegation it would wait in vain).
   - With O(state=absent) it waits (within O(wait_timeout)) until ACM releases a certificate whose users are
     gone, deletes it, then deletes its validation records (those another certificate of the region needs too
     are kept). It fails at once while a resource named in C(InUseBy) still uses it.
