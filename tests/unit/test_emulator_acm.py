@@ -151,6 +151,7 @@ def test_fixed_the_record_may_sit_in_a_parent_zone(clean_emulator):
     acm, route53 = boto3.client("acm"), boto3.client("route53")
     arn = request_certificate(acm)
     parent = route53.create_hosted_zone(Name="example.com", CallerReference="parent")["HostedZone"]["Id"]
+    assert status(acm, arn) == ("PENDING_VALIDATION", ["PENDING_VALIDATION"])
     upsert(route53, parent, validation_record(acm, arn))
     assert status(acm, arn) == ("ISSUED", ["SUCCESS"])
 
