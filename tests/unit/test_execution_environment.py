@@ -155,5 +155,5 @@ def test_builder_introspection_of_the_packed_collection_asks_for_runtime_package
     )
     found = introspect.process(data_dir=str(tmp_path))
     python = {Requirement(line).name for line in found["python"]["illustra.webstack"]}
-    assert python == {"boto3", "botocore", "pymongo"}
+    assert python == {"boto3", "botocore", "dnspython", "pymongo"}
     assert {line.split()[0] for line in found["system"]["illustra.webstack"]} >= {"tar", "nodejs"}
