@@ -23,6 +23,7 @@ EXTRA = {"webstack_confirm": "prod", "webstack_region": REGION, "vpc_az_count": 
 GLOBAL_PARTS = (
     f":acm:{GLOBAL}:",
     f":wafv2:{GLOBAL}:",
+    f":logs:{GLOBAL}:",  # the CloudFront web ACL's logs, which WAF keeps in the ACL's region
     ":cloudfront::",
     f":sns:{GLOBAL}:",
     f":cloudwatch:{GLOBAL}:",
