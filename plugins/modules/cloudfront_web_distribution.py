@@ -335,7 +335,7 @@ class Runner:
             cf.publish_function(self.client, name, etag)
             return development["FunctionMetadata"]["FunctionARN"]
         arn = development["FunctionMetadata"]["FunctionARN"]
-        live, _ = cf.describe_function(self.client, name, "LIVE")
+        live = cf.describe_function(self.client, name, "LIVE")[0]
         live_code = cf.get_function_code(self.client, name, "LIVE")[0] if live else None
         if live:
             self.before["viewer_request_function"] = dict(
