@@ -2,17 +2,11 @@
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _acm as acm
 from botocore.stub import ANY, Stubber
 
 ARN = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import datetime
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.modules import autoscaling_release as mod
 from botocore.stub import Stubber
@@ -19,38 +18,37 @@ ARN_PREFIX = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:a
 START = datetime.datetime(2026, 11, 22, 3, 0, tzinfo=datetime.UTC)
 
 
-class FailedError(Exception):
-    pass
+PARAMS = {
+    "name": NAME,
+    "state": "refreshed",
+    "launch_template_id": LT,
+    "version": 7,
+    "min_healthy_percentage": 100,
+    "max_healthy_percentage": 200,
+    "instance_warmup": 120,
+    "checkpoint_percentages": [50, 100],
+    "checkpoint_delay": 300,
+    "auto_rollback": True,
+    "wait": True,
+    "wait_timeout": 3600,
+    "poll_interval": 15,
+}
 
 
-class FakeModule:
-    def __init__(self, check_mode=False, **kw):
-        self.params = {
-            "name": NAME,
-            "state": "refreshed",
-            "launch_template_id": LT,
-            "version": 7,
-            "min_healthy_percentage": 100,
-            "max_healthy_percentage": 200,
-            "instance_warmup": 120,
-            "checkpoint_percentages": [50, 100],
-            "checkpoint_delay": 300,
-            "auto_rollback": True,
-            "wait": True,
-            "wait_timeout": 3600,
-            "poll_interval": 15,
-        }
-        self.params.update(kw)
-        self.check_mode = check_mode
-        self.sleeps = []
+@pytest.fixture
+def make_module(fake_module):
+    """A release module with PARAMS, overridden by keyword: make_module(state="rolled_back", check_mode=True)."""
 
-    def fail_json(self, **kwargs):
-        raise FailedError(kwargs)
+    def make(check_mode=False, **params):
+        return fake_module(dict(PARAMS, **params), check_mode=check_mode)
+
+    make.Failed = fake_module.Failed
+    return make
 
 
 @pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
+def no_poll_wait(monkeypatch):
+    """The module's own wait between DescribeInstanceRefreshes calls returns at once."""
     monkeypatch.setattr(mod.time, "sleep", lambda _seconds: None)
 
 
@@ -129,7 +127,7 @@ def describe(stub, *refreshes):
     )
 
 
-def test_release_starts_refresh_with_pinned_version_and_waits_for_success(asg):
+def test_release_starts_refresh_with_pinned_version_and_waits_for_success(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-old", "Successful", 6, 100))
@@ -156,32 +154,32 @@ def test_release_starts_refresh_with_pinned_version_and_waits_for_success(asg):
     describe(stub, refresh("r-new", "Pending", 7), refresh("r-old", "Successful", 6, 100))
     describe(stub, refresh("r-new", "InProgress", 7, 50), refresh("r-old", "Successful", 6, 100))
     describe(stub, refresh("r-new", "Successful", 7, 100), refresh("r-old", "Successful", 6, 100))
-    result = mod.run(FakeModule(), client)
+    result = mod.run(make_module(), client)
     assert result["changed"] is True
     assert result["instance_refresh"]["instance_refresh_id"] == "r-new"
     assert result["instance_refresh"]["status"] == "Successful"
     assert result["launch_template_version"] == "7"
 
 
-def test_release_already_running_the_version_changes_nothing(asg):
+def test_release_already_running_the_version_changes_nothing(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(7, [7, 7]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-new", "Successful", 7, 100))
-    result = mod.run(FakeModule(), client)
+    result = mod.run(make_module(), client)
     assert result["changed"] is False and result["actions"] == []
 
 
-def test_rerun_after_timeout_waits_for_the_same_refresh_instead_of_starting_another(asg):
+def test_rerun_after_timeout_waits_for_the_same_refresh_instead_of_starting_another(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 7]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-new", "InProgress", 7, 50))
     describe(stub, refresh("r-new", "Successful", 7, 100))
-    result = mod.run(FakeModule(), client)
+    result = mod.run(make_module(), client)
     assert result["actions"] == ["wait for instance refresh r-new"]
     assert result["instance_refresh"]["status"] == "Successful"
 
 
-def test_failed_refresh_that_rolled_back_fails_the_task_with_the_reason(asg):
+def test_failed_refresh_that_rolled_back_fails_the_task_with_the_reason(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
     describe(stub)
@@ -208,86 +206,86 @@ def test_failed_refresh_that_rolled_back_fails_the_task_with_the_reason(asg):
             rollback="Automatic rollback",
         ),
     )
-    with pytest.raises(FailedError) as err:
-        mod.run(FakeModule(), client)
-    failure = err.value.args[0]
+    with pytest.raises(make_module.Failed) as err:
+        mod.run(make_module(), client)
+    failure = err.value.kwargs
     assert "RollbackSuccessful" in failure["msg"] and "ELB health checks" in failure["msg"]
     assert failure["instance_refresh"]["rollback_reason"] == "Automatic rollback"
     assert failure["changed"] is True
 
 
-def test_refresh_towards_another_version_is_a_conflict(asg):
+def test_refresh_towards_another_version_is_a_conflict(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 8]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-other", "InProgress", 8, 50))
-    with pytest.raises(FailedError, match="another launch template version"):
-        mod.run(FakeModule(), client)
+    with pytest.raises(make_module.Failed, match="another launch template version"):
+        mod.run(make_module(), client)
 
 
-def test_rollback_rolls_back_the_refresh_under_way_then_is_done(asg):
+def test_rollback_rolls_back_the_refresh_under_way_then_is_done(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 7]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-new", "InProgress", 7, 50))
     stub.add_response("rollback_instance_refresh", {"InstanceRefreshId": "r-new"}, {"AutoScalingGroupName": NAME})
     describe(stub, refresh("r-new", "RollbackSuccessful", 7, 100, rollback="Manual rollback"))
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
-    result = mod.run(FakeModule(state="rolled_back", version=6), client)
+    result = mod.run(make_module(state="rolled_back", version=6), client)
     assert result["changed"] is True
     assert result["actions"] == ["roll back instance refresh r-new"]
     assert result["instance_refresh"]["status"] == "RollbackSuccessful"
 
 
-def test_rollback_after_a_successful_bad_release_refreshes_to_last_good(asg):
+def test_rollback_after_a_successful_bad_release_refreshes_to_last_good(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(7, [7, 7]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-new", "Successful", 7, 100))
     stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-back"})
     describe(stub, refresh("r-back", "Successful", 6, 100))
-    result = mod.run(FakeModule(state="rolled_back", version=6), client)
+    result = mod.run(make_module(state="rolled_back", version=6), client)
     assert result["actions"] == ["start instance refresh to version 6"]
     assert result["instance_refresh"]["instance_refresh_id"] == "r-back"
 
 
-def test_check_mode_starts_nothing(asg):
+def test_check_mode_starts_nothing(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
     describe(stub)
-    result = mod.run(FakeModule(check_mode=True), client)
+    result = mod.run(make_module(check_mode=True), client)
     assert result["changed"] is True
     assert result["actions"] == ["start instance refresh to version 7"]
 
 
-def test_timeout_reports_progress(asg):
+def test_timeout_reports_progress(asg, make_module):
     client, stub = asg
     clock = iter([0, 10, 4000])
     describe(stub, refresh("r-new", "InProgress", 7, 50))
     describe(stub, refresh("r-new", "InProgress", 7, 50))
-    with pytest.raises(FailedError) as err:
-        mod.wait_for_refresh(FakeModule(), client, NAME, "r-new", sleep=lambda _s: None, clock=lambda: next(clock))
-    assert "Timeout" in err.value.args[0]["msg"] and "50% complete" in err.value.args[0]["msg"]
+    with pytest.raises(make_module.Failed) as err:
+        mod.wait_for_refresh(make_module(), client, NAME, "r-new", sleep=lambda _s: None, clock=lambda: next(clock))
+    assert "Timeout" in err.value.kwargs["msg"] and "50% complete" in err.value.kwargs["msg"]
 
 
-def test_cancel(asg):
+def test_cancel(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 7]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-new", "InProgress", 7, 50))
     stub.add_response("cancel_instance_refresh", {"InstanceRefreshId": "r-new"}, {"AutoScalingGroupName": NAME})
     describe(stub, refresh("r-new", "Cancelled", 7, 50))
-    result = mod.run(FakeModule(state="cancelled"), client)
+    result = mod.run(make_module(state="cancelled"), client)
     assert result["instance_refresh"]["status"] == "Cancelled"
 
 
-def test_start_retries_throttling(asg):
+def test_start_retries_throttling(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
     describe(stub)
     stub.add_client_error("start_instance_refresh", "Throttling", http_status_code=400)
     stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-new"})
     describe(stub, refresh("r-new", "Successful", 7, 100))
-    assert mod.run(FakeModule(), client)["instance_refresh"]["status"] == "Successful"
+    assert mod.run(make_module(), client)["instance_refresh"]["status"] == "Successful"
 
 
-def test_start_errors_are_surfaced(asg):
+def test_start_errors_are_surfaced(asg, make_module):
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
     describe(stub)
@@ -298,4 +296,4 @@ def test_start_errors_are_surfaced(asg):
         http_status_code=400,
     )
     with pytest.raises(AnsibleAWSError, match="start instance refresh"):
-        mod.run(FakeModule(), client)
+        mod.run(make_module(), client)

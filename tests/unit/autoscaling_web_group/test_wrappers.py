@@ -1,11 +1,11 @@
 """autoscaling_web_group against botocore's Stubber: a converged group makes no write call; request shapes."""
 
 import base64
+import copy
 import datetime
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _autoscaling_web as aw
 from ansible_collections.illustra.webstack.plugins.modules import autoscaling_web_group as mod
@@ -19,48 +19,47 @@ ASG_ARN = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:u:autoSca
 NOW = datetime.datetime(2026, 11, 22, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
-
-
 def client(service):
     return boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
-class FakeModule:
-    def __init__(self, check_mode=False):
-        self.check_mode = check_mode
-        self.params = {
-            "name": NAME,
-            "state": "present",
-            "launch_template": {
-                "image_id": "ami-0123456789abcdef0",
-                "instance_type": "t3.medium",
-                "instance_profile_name": NAME,
-                "security_group_ids": ["sg-app"],
-                "associate_public_ip": False,
-                "key_name": None,
-                "user_data": "#!/bin/bash\n",
-                "root_volume_size": 20,
-                "root_volume_type": "gp3",
-                "kms_key_id": None,
-                "metadata_hop_limit": 1,
-            },
-            "subnets": ["subnet-a", "subnet-b"],
-            "min_size": 2,
-            "max_size": 4,
-            "desired_capacity": 2,
-            "health_check_type": "ELB",
-            "health_check_grace_period": 300,
-            "target_group_arns": [TG],
-            "cpu_target": 50.0,
-            "tags": TAGS,
-            "purge_tags": True,
-        }
+PARAMS = {
+    "name": NAME,
+    "state": "present",
+    "launch_template": {
+        "image_id": "ami-0123456789abcdef0",
+        "instance_type": "t3.medium",
+        "instance_profile_name": NAME,
+        "security_group_ids": ["sg-app"],
+        "associate_public_ip": False,
+        "key_name": None,
+        "user_data": "#!/bin/bash\n",
+        "root_volume_size": 20,
+        "root_volume_type": "gp3",
+        "kms_key_id": None,
+        "metadata_hop_limit": 1,
+    },
+    "subnets": ["subnet-a", "subnet-b"],
+    "min_size": 2,
+    "max_size": 4,
+    "desired_capacity": 2,
+    "health_check_type": "ELB",
+    "health_check_grace_period": 300,
+    "target_group_arns": [TG],
+    "cpu_target": 50.0,
+    "tags": TAGS,
+    "purge_tags": True,
+}
 
-    def fail_json(self, **kwargs):
-        raise AssertionError(kwargs["msg"])
+
+@pytest.fixture
+def make_module(fake_module):
+    """A module with its own copy of PARAMS (tests change nested values)."""
+
+    def make(check_mode=False):
+        return fake_module(copy.deepcopy(PARAMS), check_mode=check_mode)
+
+    return make
 
 
 def converged_reads(ec2_stub, asg_stub, module):
@@ -147,9 +146,9 @@ def converged_reads(ec2_stub, asg_stub, module):
     return group
 
 
-def test_converged_group_makes_no_write_call():
+def test_converged_group_makes_no_write_call(make_module):
     ec2, asg = client("ec2"), client("autoscaling")
-    module = FakeModule()
+    module = make_module()
     with Stubber(ec2) as ec2_stub, Stubber(asg) as asg_stub:
         converged_reads(ec2_stub, asg_stub, module)
         result = mod.ensure_present(module, ec2, asg)
@@ -160,9 +159,9 @@ def test_converged_group_makes_no_write_call():
     assert result["refresh_required"] is False
 
 
-def test_changed_instance_type_creates_a_version_and_asks_for_a_refresh_without_switching_the_group():
+def test_changed_instance_type_creates_a_version_and_asks_for_a_refresh_without_switching_the_group(make_module):
     ec2, asg = client("ec2"), client("autoscaling")
-    module = FakeModule()
+    module = make_module()
     with Stubber(ec2) as ec2_stub, Stubber(asg) as asg_stub:
         group = converged_reads(ec2_stub, asg_stub, module)
         module.params["launch_template"]["instance_type"] = "t3.large"
@@ -183,7 +182,7 @@ def test_changed_instance_type_creates_a_version_and_asks_for_a_refresh_without_
 
 def test_create_launch_template_request_shape():
     ec2 = client("ec2")
-    data = aw.desired_launch_template_data(FakeModule().params["launch_template"], "/dev/xvda", TAGS)
+    data = aw.desired_launch_template_data(PARAMS["launch_template"], "/dev/xvda", TAGS)
     with Stubber(ec2) as stub:
         stub.add_client_error("create_launch_template", "RequestLimitExceeded", http_status_code=503)
         stub.add_response(

@@ -2,7 +2,6 @@
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _budget as plan
 from ansible_collections.illustra.webstack.plugins.modules import budget as mod
@@ -10,11 +9,6 @@ from botocore.stub import ANY, Stubber
 
 ACCOUNT = "123456789012"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:illustra-prod-alerts"
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
 
 
 @pytest.fixture
@@ -26,20 +20,24 @@ def client():
         stub.assert_no_pending_responses()
 
 
-class FakeModule:
-    def __init__(self, check_mode=False, **params):
-        self.check_mode = check_mode
-        self.params = dict(
-            name="illustra-prod-monthly",
-            limit_usd=200.0,
-            time_unit="MONTHLY",
-            cost_filters={},
-            actual_thresholds=[80, 100, 120],
-            forecasted_thresholds=[100],
-            sns_topic_arn=TOPIC,
-            emails=["ops@example.com"],
-        )
-        self.params.update(params)
+PARAMS = dict(
+    name="illustra-prod-monthly",
+    limit_usd=200.0,
+    time_unit="MONTHLY",
+    cost_filters={},
+    actual_thresholds=[80, 100, 120],
+    forecasted_thresholds=[100],
+    sns_topic_arn=TOPIC,
+    emails=["ops@example.com"],
+)
+
+
+@pytest.fixture
+def make_module(fake_module):
+    def make(check_mode=False, **params):
+        return fake_module(dict(PARAMS, **params), check_mode=check_mode)
+
+    return make
 
 
 def _budget(amount="200.0"):
@@ -82,7 +80,7 @@ def test_other_errors_surface(client):
         mod.get_budget(client, ACCOUNT, "illustra-prod-monthly")
 
 
-def test_create_sends_budget_and_notifications_in_one_call(client):
+def test_create_sends_budget_and_notifications_in_one_call(client, make_module):
     client.stub.add_client_error("describe_budget", "NotFoundException", "missing")
     want = plan.desired_notifications([80, 100, 120], [100], TOPIC, ["ops@example.com"])
     client.stub.add_response(
@@ -94,12 +92,12 @@ def test_create_sends_budget_and_notifications_in_one_call(client):
             "NotificationsWithSubscribers": want,
         },
     )
-    actions, before, after = mod.ensure_present(FakeModule(), client, ACCOUNT)
+    actions, before, after = mod.ensure_present(make_module(), client, ACCOUNT)
     assert actions == ["create_budget"]
     assert before == {} and after["limit_usd"] == 200.0 and len(after["notifications"]) == 4
 
 
-def test_update_path_limit_and_subscribers(client):
+def test_update_path_limit_and_subscribers(client, make_module):
     """A new limit goes through UpdateBudget; a changed e-mail list recreates each notification."""
     old = plan.desired_notifications([80, 100, 120], [100], TOPIC, ["old@example.com"])
     _stub_read(client, _budget("150.0"), old)
@@ -122,25 +120,25 @@ def test_update_path_limit_and_subscribers(client):
                 "Subscribers": n["Subscribers"],
             },
         )
-    actions, before, after = mod.ensure_present(FakeModule(), client, ACCOUNT)
+    actions, before, after = mod.ensure_present(make_module(), client, ACCOUNT)
     assert actions[0] == "update_budget"
     assert actions.count("delete_notification ACTUAL 80.0") == 1 and len(actions) == 9
     assert before["limit_usd"] == 150.0 and after["limit_usd"] == 200.0
 
 
-def test_check_mode_reads_only(client):
+def test_check_mode_reads_only(client, make_module):
     old = plan.desired_notifications([80, 100], [], TOPIC, ["ops@example.com"])
     _stub_read(client, _budget("150.0"), old)
-    actions, _, _ = mod.ensure_present(FakeModule(check_mode=True), client, ACCOUNT)
+    actions, _, _ = mod.ensure_present(make_module(check_mode=True), client, ACCOUNT)
     assert actions == ["update_budget", "create_notification ACTUAL 120.0", "create_notification FORECASTED 100.0"]
 
 
-def test_nothing_to_do(client):
+def test_nothing_to_do(client, make_module):
     _stub_read(client, _budget(), plan.desired_notifications([80, 100, 120], [100], TOPIC, ["ops@example.com"]))
-    assert mod.ensure_present(FakeModule(), client, ACCOUNT)[0] == []
+    assert mod.ensure_present(make_module(), client, ACCOUNT)[0] == []
 
 
-def test_absent_deletes(client):
+def test_absent_deletes(client, make_module):
     _stub_read(client, _budget(), [])
     client.stub.add_response("delete_budget", {}, {"AccountId": ACCOUNT, "BudgetName": "illustra-prod-monthly"})
-    assert mod.ensure_absent(FakeModule(), client, ACCOUNT)[0] == ["delete_budget"]
+    assert mod.ensure_absent(make_module(), client, ACCOUNT)[0] == ["delete_budget"]

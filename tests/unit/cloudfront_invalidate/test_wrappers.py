@@ -2,17 +2,11 @@
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.modules import cloudfront_invalidate as mod
 from botocore.stub import Stubber
 
 ARN = "arn:aws:cloudfront::123456789012:distribution/"
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
 
 
 @pytest.fixture

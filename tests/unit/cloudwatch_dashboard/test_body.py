@@ -4,7 +4,6 @@ import json
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.illustra.webstack.plugins.module_utils import _cloudwatch as cw
 from ansible_collections.illustra.webstack.plugins.modules import cloudwatch_dashboard as mod
 from botocore.stub import Stubber
@@ -42,8 +41,7 @@ def test_canonical_body_is_stable():
 
 
 @pytest.fixture
-def client(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
+def client():
     c = boto3.client("cloudwatch", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(c) as stub:
         c.stub = stub

@@ -2,7 +2,6 @@
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _elbv2_alb as alb
 from ansible_collections.illustra.webstack.plugins.modules import elbv2_web_alb as mod
@@ -14,22 +13,8 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-1
 ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/illustra-prod/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
-
-
 def client(service):
     return boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-
-
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
-
-    def fail_json(self, **kwargs):
-        raise AssertionError(kwargs["msg"])
 
 
 def module_params(**kw):
@@ -201,12 +186,12 @@ def add_converged_reads(stub, waf_stub):
     )
 
 
-def test_converged_alb_makes_no_write_call_and_never_touches_targets():
+def test_converged_alb_makes_no_write_call_and_never_touches_targets(fake_module):
     """A re-run reads a handful of times and writes nothing: no (de)register_targets, no modify."""
     elb, waf = client("elbv2"), client("wafv2")
     with Stubber(elb) as stub, Stubber(waf) as waf_stub:
         add_converged_reads(stub, waf_stub)
-        result = mod.ensure_present(FakeModule(module_params()), elb, waf)
+        result = mod.ensure_present(fake_module(module_params()), elb, waf)
         stub.assert_no_pending_responses()
         waf_stub.assert_no_pending_responses()
     assert result["changed"] is False, result["actions"]
@@ -215,21 +200,21 @@ def test_converged_alb_makes_no_write_call_and_never_touches_targets():
     assert result["load_balancer"]["dns_name"].endswith("elb.amazonaws.com")
 
 
-def test_converged_alb_in_check_mode_is_the_same():
+def test_converged_alb_in_check_mode_is_the_same(fake_module):
     elb, waf = client("elbv2"), client("wafv2")
     with Stubber(elb) as stub, Stubber(waf) as waf_stub:
         add_converged_reads(stub, waf_stub)
-        result = mod.ensure_present(FakeModule(module_params(), check_mode=True), elb, waf)
+        result = mod.ensure_present(fake_module(module_params(), check_mode=True), elb, waf)
     assert result["changed"] is False
 
 
-def test_check_mode_on_empty_account_plans_everything_and_writes_nothing():
+def test_check_mode_on_empty_account_plans_everything_and_writes_nothing(fake_module):
     elb, waf = client("elbv2"), client("wafv2")
     with Stubber(elb) as stub, Stubber(waf):
         stub.add_client_error("describe_load_balancers", "LoadBalancerNotFound", http_status_code=400)
         stub.add_client_error("describe_target_groups", "TargetGroupNotFound", http_status_code=400)
         params = module_params(vpc_id=None, subnets=[], security_groups=[])
-        result = mod.ensure_present(FakeModule(params, check_mode=True), elb, waf)
+        result = mod.ensure_present(fake_module(params, check_mode=True), elb, waf)
         stub.assert_no_pending_responses()
     assert result["changed"] is True
     assert result["actions"][:2] == ["create target group", "create load balancer"]
@@ -293,7 +278,7 @@ def test_modify_attributes_request_shape():
         stub.assert_no_pending_responses()
 
 
-def test_absent_refuses_protected_alb_without_force():
+def test_absent_refuses_protected_alb_without_force(fake_module):
     elb = client("elbv2")
     with Stubber(elb) as stub:
         stub.add_response(
@@ -307,5 +292,5 @@ def test_absent_refuses_protected_alb_without_force():
             {"Attributes": [{"Key": "deletion_protection.enabled", "Value": "true"}]},
             {"LoadBalancerArn": ANY},
         )
-        with pytest.raises(AssertionError, match="deletion protection"):
-            mod.ensure_absent(FakeModule(module_params(state="absent")), elb)
+        with pytest.raises(fake_module.Failed, match="deletion protection"):
+            mod.ensure_absent(fake_module(module_params(state="absent")), elb)

@@ -6,7 +6,6 @@ client id calls are covered here.
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _iam_oidc as oidc
 from ansible_collections.illustra.webstack.plugins.modules import iam_oidc_provider as mod
@@ -17,11 +16,6 @@ ARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.c
 OTHER = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
 TP1 = "6938fd4d98bab03faadb97b34396831e3780aea1"
 TP2 = "1c58a3a8518e8759bf075b76b750d4f2df264fcd"
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
 
 
 @pytest.fixture

@@ -1,14 +1,8 @@
-"""Fixtures shared by the s3_site_sync unit tests: no retry sleeps, and a stubbed S3 client."""
+"""A stubbed S3 client for the s3_site_sync unit tests."""
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
 
 
 @pytest.fixture

@@ -146,15 +146,13 @@ class Recorder:
         return call
 
 
-class FakeModule:
-    def __init__(self):
-        self.params = {"bucket": "b", "cache_rules": [], "hashed_immutable": True, "default_cache_control": None}
-
-    def fail_json_aws_error(self, error):
-        raise SystemExit(str(error))
+@pytest.fixture
+def sync_module(fake_module):
+    module = fake_module({"bucket": "b", "cache_rules": [], "hashed_immutable": True, "default_cache_control": None})
+    return module
 
 
-def _apply(tmp_path, plan_, state):
+def _apply(module, tmp_path, plan_, state):
     (tmp_path / "index.html").write_text("i")
     (tmp_path / "a.js").write_text("a")
     build = dict(
@@ -168,12 +166,12 @@ def _apply(tmp_path, plan_, state):
         def map(self, fn, items):
             return [fn(i) for i in items]
 
-    mod._apply(FakeModule(), None, InlinePool(), plan_, build, state)
+    mod._apply(module, None, InlinePool(), plan_, build, state)
 
 
-def test_changes_are_bracketed_by_removing_and_writing_the_state(monkeypatch, tmp_path):
+def test_changes_are_bracketed_by_removing_and_writing_the_state(monkeypatch, tmp_path, sync_module):
     rec = Recorder(monkeypatch)
-    _apply(tmp_path, {"upload": ["a.js", "index.html"], "delete": ["old.js"]}, b"new-state")
+    _apply(sync_module, tmp_path, {"upload": ["a.js", "index.html"], "delete": ["old.js"]}, b"new-state")
     assert rec.calls == [
         ("delete_state", None),
         ("put_object", "a.js"),
@@ -183,20 +181,20 @@ def test_changes_are_bracketed_by_removing_and_writing_the_state(monkeypatch, tm
     ]
 
 
-def test_a_failed_upload_leaves_no_state(monkeypatch, tmp_path):
+def test_a_failed_upload_leaves_no_state(monkeypatch, tmp_path, sync_module):
     rec = Recorder(monkeypatch, fail_on="put_object")
-    with pytest.raises(SystemExit, match="put_object failed"):
-        _apply(tmp_path, {"upload": ["a.js"], "delete": []}, b"new-state")
+    with pytest.raises(sync_module.Failed, match="put_object failed"):
+        _apply(sync_module, tmp_path, {"upload": ["a.js"], "delete": []}, b"new-state")
     assert rec.calls == [("delete_state", None), ("put_object", "a.js")]
 
 
-def test_no_change_with_a_current_state_writes_nothing(monkeypatch, tmp_path):
+def test_no_change_with_a_current_state_writes_nothing(monkeypatch, tmp_path, sync_module):
     rec = Recorder(monkeypatch)
-    _apply(tmp_path, {"upload": [], "delete": []}, None)
+    _apply(sync_module, tmp_path, {"upload": [], "delete": []}, None)
     assert rec.calls == []
 
 
-def test_no_change_after_a_listing_only_writes_the_state(monkeypatch, tmp_path):
+def test_no_change_after_a_listing_only_writes_the_state(monkeypatch, tmp_path, sync_module):
     rec = Recorder(monkeypatch)
-    _apply(tmp_path, {"upload": [], "delete": []}, b"state-from-listing")
+    _apply(sync_module, tmp_path, {"upload": [], "delete": []}, b"state-from-listing")
     assert rec.calls == [("put_state", None)]

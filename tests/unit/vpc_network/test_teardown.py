@@ -5,18 +5,12 @@ from types import SimpleNamespace
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
 from ansible_collections.illustra.webstack.plugins.modules import vpc_network as mod
 from botocore.stub import Stubber
 
 VPC = "vpc-0123456789abcdef0"
 LB_PATH = "app/illustra-staging/50dc6c495c0c9188"
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/" + LB_PATH
-
-
-class ModuleFailedError(Exception):
-    pass
 
 
 class Clock:
@@ -34,25 +28,10 @@ class Clock:
         self.now += seconds
 
 
-class FakeModule:
-    def __init__(self, clients, timeout=900, check_mode=False):
-        self.clients = clients
-        self.check_mode = check_mode
-        self.params = {"name": "illustra-staging", "tags": {"ManagedBy": "illustra.webstack"}}
-        self.params["load_balancer_interfaces_timeout"] = timeout
-
-    def client(self, service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self.clients[service], retry_decorator or AWSRetry.jittered_backoff())
-
-    def fail_json(self, **kwargs):
-        raise ModuleFailedError(kwargs["msg"])
-
-
 @pytest.fixture
 def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(mod, "time", SimpleNamespace(monotonic=fake.monotonic, sleep=fake.sleep))
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)  # AWSRetry's backoff
     return fake
 
 
@@ -84,10 +63,23 @@ def lb_eni(eni_id):
 IN_VPC = {"Filters": [{"Name": "vpc-id", "Values": [VPC]}]}
 
 
-def network(made, **kwargs):
-    net = mod.Network(FakeModule(made, **kwargs))
-    net.vpc = {"VpcId": VPC, "CidrBlock": "10.20.0.0/16"}
-    return net
+@pytest.fixture
+def network(fake_module, clients):
+    """A Network on the stubbed clients, its VPC already found: network(timeout=12, check_mode=True)."""
+    made, _stubs = clients
+
+    def make(timeout=900, check_mode=False):
+        params = {
+            "name": "illustra-staging",
+            "tags": {"ManagedBy": "illustra.webstack"},
+            "load_balancer_interfaces_timeout": timeout,
+        }
+        net = mod.Network(fake_module(params, check_mode=check_mode, clients=made))
+        net.vpc = {"VpcId": VPC, "CidrBlock": "10.20.0.0/16"}
+        return net
+
+    make.Failed = fake_module.Failed
+    return make
 
 
 def expect_start(stubs, enis, lb_exists=False):
@@ -106,21 +98,21 @@ def expect_start(stubs, enis, lb_exists=False):
         )
 
 
-def test_interfaces_of_a_live_load_balancer_stop_the_removal_at_once(clients, clock, monkeypatch):
-    made, stubs = clients
-    net = network(made)
+def test_interfaces_of_a_live_load_balancer_stop_the_removal_at_once(clients, clock, monkeypatch, network):
+    _made, stubs = clients
+    net = network()
     monkeypatch.setattr(net, "find_vpc", lambda: net.vpc)
     expect_start(stubs, [lb_eni("eni-a"), lb_eni("eni-b")], lb_exists=True)
     with pytest.raises(
-        ModuleFailedError, match=r"still in use by 2 network interface\(s\): eni-a \(ELB app/illustra-staging/"
+        network.Failed, match=r"still in use by 2 network interface\(s\): eni-a \(ELB app/illustra-staging/"
     ):
         net.absent()
     assert clock.sleeps == [], "a load balancer that still exists is not waited for"
 
 
-def test_the_wait_ends_when_elb_has_released_them(clients, clock, monkeypatch):
-    made, stubs = clients
-    net = network(made)
+def test_the_wait_ends_when_elb_has_released_them(clients, clock, monkeypatch, network):
+    _made, stubs = clients
+    net = network()
     monkeypatch.setattr(net, "find_vpc", lambda: net.vpc)
     expect_start(stubs, [lb_eni("eni-a"), lb_eni("eni-b")])
     for left in ([lb_eni("eni-a"), lb_eni("eni-b")], [lb_eni("eni-b")], []):
@@ -140,24 +132,24 @@ def test_the_wait_ends_when_elb_has_released_them(clients, clock, monkeypatch):
     assert net.actions[0] == "wait for 2 network interface(s) of deleted load balancers to go"
 
 
-def test_the_wait_is_bounded_and_names_what_holds_the_network(clients, clock, monkeypatch):
-    made, stubs = clients
-    net = network(made, timeout=12)
+def test_the_wait_is_bounded_and_names_what_holds_the_network(clients, clock, monkeypatch, network):
+    _made, stubs = clients
+    net = network(timeout=12)
     monkeypatch.setattr(net, "find_vpc", lambda: net.vpc)
     expect_start(stubs, [lb_eni("eni-a")])
     for _ in range(4):  # at 0, 5, 10 and 12 s
         stubs["ec2"].add_response("describe_network_interfaces", {"NetworkInterfaces": [lb_eni("eni-a")]}, IN_VPC)
     monkeypatch.setattr(net, "delete_nat_gateways", lambda nats: pytest.fail("nothing is deleted after a timeout"))
-    with pytest.raises(ModuleFailedError) as err:
+    with pytest.raises(network.Failed) as err:
         net.absent()
     assert "still held after 12s by 1 network interface(s) of deleted load balancers: eni-a (ELB " in str(err.value)
     assert "raise load_balancer_interfaces_timeout" in str(err.value)
     assert clock.sleeps == [5, 5, 2]
 
 
-def test_check_mode_reports_the_wait_and_neither_waits_nor_deletes(clients, clock, monkeypatch):
-    made, stubs = clients
-    net = network(made, check_mode=True)
+def test_check_mode_reports_the_wait_and_neither_waits_nor_deletes(clients, clock, monkeypatch, network):
+    _made, stubs = clients
+    net = network(check_mode=True)
     net.check = True
     monkeypatch.setattr(net, "find_vpc", lambda: net.vpc)
     expect_start(stubs, [lb_eni("eni-a")])
@@ -170,9 +162,9 @@ def test_check_mode_reports_the_wait_and_neither_waits_nor_deletes(clients, cloc
     assert clock.sleeps == []
 
 
-def test_a_classic_load_balancer_is_looked_up_by_name(clients, clock, monkeypatch):
-    made, stubs = clients
-    net = network(made)
+def test_a_classic_load_balancer_is_looked_up_by_name(clients, clock, monkeypatch, network):
+    _made, stubs = clients
+    net = network()
     monkeypatch.setattr(net, "find_vpc", lambda: net.vpc)
     classic = dict(lb_eni("eni-c"), Description="ELB legacy-web")
     stubs["ec2"].add_response(
@@ -186,5 +178,5 @@ def test_a_classic_load_balancer_is_looked_up_by_name(clients, clock, monkeypatc
         {"LoadBalancerDescriptions": [{"LoadBalancerName": "legacy-web"}]},
         {"LoadBalancerNames": ["legacy-web"]},
     )
-    with pytest.raises(ModuleFailedError, match=r"eni-c \(ELB legacy-web\)"):
+    with pytest.raises(network.Failed, match=r"eni-c \(ELB legacy-web\)"):
         net.absent()

@@ -2,7 +2,6 @@
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _wafv2 as waf
 from botocore.stub import Stubber
@@ -26,11 +25,6 @@ OTHER = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/o/2"
 )
 def test_plan(current, desired, state, action):
     assert waf.plan_association(current, desired, state) == action
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
 
 
 @pytest.fixture
