@@ -12,7 +12,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorH
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=["ThrottlingException"])
 # Statuses of a certificate that can still serve or become servable; others are ignored when searching.
@@ -83,12 +82,6 @@ def records_complete(certificate, names):
 def list_certificates(client):
     paginator = client.get_paginator("list_certificates")
     return paginator.paginate(CertificateStatuses=USABLE_STATUSES).build_full_result()["CertificateSummaryList"]
-
-
-@ACMErrorHandler.list_error_handler("list certificate tags", {})
-@RETRY
-def get_tags(client, arn):
-    return boto3_tag_list_to_ansible_dict(client.list_tags_for_certificate(CertificateArn=arn).get("Tags", []))
 
 
 @ACMErrorHandler.list_error_handler("describe certificate")

@@ -9,13 +9,13 @@ and compare it with the current one, field by field, only where we manage it.
 
 from __future__ import annotations
 
-import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.illustra.webstack.plugins.module_utils._compare import is_subset
 
 RETRY = AWSRetry.jittered_backoff(retries=8, delay=1)
 
@@ -41,25 +41,10 @@ class CloudFrontErrorHandler(AWSErrorHandler):
                 "NoSuchDistribution",
                 "NoSuchOriginAccessControl",
                 "NoSuchResponseHeadersPolicy",
-                "NoSuchBucketPolicy",
-                "NoSuchBucket",
                 "NoSuchFunctionExists",
                 "ResourceNotFoundException",
             ]
         )
-
-
-def is_subset(desired, actual):
-    """True when everything in `desired` is in `actual`; lists compare item by item, in order."""
-    if isinstance(desired, dict):
-        return isinstance(actual, dict) and all(is_subset(v, actual.get(k)) for k, v in desired.items())
-    if isinstance(desired, list):
-        return (
-            isinstance(actual, list)
-            and len(desired) == len(actual)
-            and all(is_subset(d, a) for d, a in zip(desired, actual))  # lengths checked above (no strict=: 3.8 targets)
-        )
-    return desired == actual
 
 
 def _items(values):
@@ -286,29 +271,6 @@ def oac_statement(bucket_name, distribution_arn):
     }
 
 
-def merge_policy_statements(policy, statements, remove_sids=()):
-    """A bucket policy with our statements (matched by Sid) set and `remove_sids` removed; others kept."""
-    policy = dict(policy or {"Version": "2012-10-17", "Statement": []})
-    ours = {s["Sid"] for s in statements} | set(remove_sids)
-    current = policy.get("Statement") or []
-    if isinstance(current, dict):
-        current = [current]
-    kept = [s for s in current if s.get("Sid") not in ours]
-    policy["Version"] = policy.get("Version", "2012-10-17")
-    policy["Statement"] = kept + list(statements)
-    return policy
-
-
-def policy_equal(a, b):
-    def canon(policy):
-        statements = (policy or {}).get("Statement") or []
-        if isinstance(statements, dict):
-            statements = [statements]
-        return sorted(json.dumps(s, sort_keys=True) for s in statements)
-
-    return canon(a) == canon(b)
-
-
 # ---- API wrappers -------------------------------------------------------------------------------
 
 
@@ -510,12 +472,6 @@ def list_distributions(client):
     return items
 
 
-@CloudFrontErrorHandler.list_error_handler("list distribution tags", {})
-@RETRY
-def get_tags(client, arn):
-    return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(Resource=arn)["Tags"].get("Items") or [])
-
-
 @CloudFrontErrorHandler.list_error_handler("get distribution", (None, None))
 @RETRY
 def get_distribution(client, distribution_id):
@@ -565,22 +521,3 @@ def wait_deployed(client, distribution_id, timeout):
     client.get_waiter("distribution_deployed").wait(
         Id=distribution_id, WaiterConfig={"Delay": 15, "MaxAttempts": max(1, timeout // 15)}
     )
-
-
-@CloudFrontErrorHandler.list_error_handler("get bucket policy")
-@RETRY
-def get_bucket_policy(s3, bucket):
-    return json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-
-
-@CloudFrontErrorHandler.common_error_handler("put bucket policy")
-@RETRY
-def put_bucket_policy(s3, bucket, policy):
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
-
-
-@CloudFrontErrorHandler.deletion_error_handler("delete bucket policy")
-@RETRY
-def delete_bucket_policy(s3, bucket):
-    s3.delete_bucket_policy(Bucket=bucket)
-    return True

@@ -45,14 +45,6 @@ class ELBv2Handler(AWSErrorHandler):
         return is_boto3_error_code(["LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"])
 
 
-class WAFv2Handler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleWebAlbError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("WAFNonexistentItemException")
-
-
 # ---------------------------------------------------------------------------------------------
 # Layer 1: API wrappers
 # ---------------------------------------------------------------------------------------------
@@ -211,25 +203,6 @@ def delete_load_balancer(client, arn):
 def delete_target_group(client, arn):
     client.delete_target_group(TargetGroupArn=arn)
     return True
-
-
-@WAFv2Handler.list_error_handler("get the web ACL of the load balancer", default_value=None)
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["WAFUnavailableEntityException"])
-def get_web_acl_arn(client, resource_arn):
-    acl = client.get_web_acl_for_resource(ResourceArn=resource_arn).get("WebACL")
-    return acl["ARN"] if acl else None
-
-
-@WAFv2Handler.common_error_handler("associate the web ACL")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["WAFUnavailableEntityException"])
-def associate_web_acl(client, web_acl_arn, resource_arn):
-    client.associate_web_acl(WebACLArn=web_acl_arn, ResourceArn=resource_arn)
-
-
-@WAFv2Handler.common_error_handler("disassociate the web ACL")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["WAFUnavailableEntityException"])
-def disassociate_web_acl(client, resource_arn):
-    client.disassociate_web_acl(ResourceArn=resource_arn)
 
 
 # ---------------------------------------------------------------------------------------------

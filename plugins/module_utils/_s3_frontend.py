@@ -11,7 +11,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=["OperationAborted", "SlowDown"])
 LIFECYCLE_RULE_ID = "illustra-webstack-noncurrent-versions"
@@ -24,8 +23,6 @@ MISSING_CODES = [
     "ServerSideEncryptionConfigurationNotFoundError",
     "NoSuchLifecycleConfiguration",
     "NoSuchWebsiteConfiguration",
-    "NoSuchBucketPolicy",
-    "NoSuchTagSet",
     "404",
 ]
 
@@ -183,38 +180,6 @@ def managed_statements(bucket, mode):
     return statements
 
 
-def merged_policy(current, statements, remove_sids=()):
-    """The bucket policy with our statements (by Sid) set, `remove_sids` dropped, every other statement kept."""
-    policy = dict(current or {})
-    ours = {s["Sid"] for s in statements} | set(remove_sids)
-    existing = policy.get("Statement") or []
-    if isinstance(existing, dict):
-        existing = [existing]
-    policy["Version"] = policy.get("Version", "2012-10-17")
-    policy["Statement"] = [s for s in existing if s.get("Sid") not in ours] + list(statements)
-    return policy
-
-
-def policy_equal(a, b):
-    def canon(policy):
-        statements = (policy or {}).get("Statement") or []
-        if isinstance(statements, dict):
-            statements = [statements]
-        return sorted(json.dumps(_canon_statement(s), sort_keys=True) for s in statements)
-
-    return canon(a) == canon(b)
-
-
-def _canon_statement(statement):
-    out = dict(statement)
-    for key in ("Action", "Resource"):
-        if isinstance(out.get(key), list) and len(out[key]) == 1:
-            out[key] = out[key][0]
-        elif isinstance(out.get(key), list):
-            out[key] = sorted(out[key])
-    return out
-
-
 def website_config(index_document, error_document):
     return {"IndexDocument": {"Suffix": index_document}, "ErrorDocument": {"Key": error_document}}
 
@@ -279,16 +244,6 @@ def get_website(s3, bucket):
     return {k: resp[k] for k in ("IndexDocument", "ErrorDocument") if k in resp}
 
 
-@_reader("get bucket policy")
-def get_policy(s3, bucket):
-    return json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-
-
-@_reader("get bucket tags", {})
-def get_tags(s3, bucket):
-    return boto3_tag_list_to_ansible_dict(s3.get_bucket_tagging(Bucket=bucket).get("TagSet", []))
-
-
 def _writer(description):
     def wrap(func):
         return S3FrontendErrorHandler.common_error_handler(description)(RETRY(func))
@@ -343,16 +298,6 @@ def put_website(s3, bucket, config):
 @_writer("delete bucket website")
 def delete_website(s3, bucket):
     s3.delete_bucket_website(Bucket=bucket)
-
-
-@_writer("put bucket policy")
-def put_policy(s3, bucket, policy):
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
-
-
-@_writer("delete bucket policy")
-def delete_policy(s3, bucket):
-    s3.delete_bucket_policy(Bucket=bucket)
 
 
 @_writer("put bucket tags")

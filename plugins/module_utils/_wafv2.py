@@ -9,7 +9,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.illustra.webstack.plugins.module_utils._compare import is_subset
 
 RETRY = AWSRetry.jittered_backoff(
     retries=8,
@@ -35,23 +36,6 @@ class WAFv2ErrorHandler(AWSErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code("WAFNonexistentItemException")
-
-
-def is_subset(desired, actual):
-    """True when every key/value we manage in `desired` is in `actual` (lists: same length, item by item).
-
-    AWS adds defaults (for example a rate rule's EvaluationWindowSec) that we do not manage; they must
-    not count as a difference.
-    """
-    if isinstance(desired, dict):
-        return isinstance(actual, dict) and all(is_subset(v, actual.get(k)) for k, v in desired.items())
-    if isinstance(desired, list):
-        return (
-            isinstance(actual, list)
-            and len(desired) == len(actual)
-            and all(is_subset(d, a) for d, a in zip(desired, actual))  # lengths checked above (no strict=: 3.8 targets)
-        )
-    return desired == actual
 
 
 def _visibility(metric):
@@ -185,13 +169,6 @@ def list_web_acls(client, scope):
 def get_web_acl(client, name, scope, acl_id):
     resp = client.get_web_acl(Name=name, Scope=scope, Id=acl_id)
     return resp["WebACL"], resp["LockToken"]
-
-
-@WAFv2ErrorHandler.list_error_handler("list web ACL tags", {})
-@RETRY
-def get_tags(client, arn):
-    info = client.list_tags_for_resource(ResourceARN=arn).get("TagInfoForResource", {})
-    return boto3_tag_list_to_ansible_dict(info.get("TagList", []))
 
 
 @WAFv2ErrorHandler.common_error_handler("create web ACL")

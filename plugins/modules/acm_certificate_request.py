@@ -148,13 +148,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.illustra.webstack.plugins.module_utils import _acm as acm
 from ansible_collections.illustra.webstack.plugins.module_utils import _dns_delegation as delegation
 from ansible_collections.illustra.webstack.plugins.module_utils import _route53 as r53
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 def find_certificate(client, params):
     for summary in acm.list_certificates(client):
         if summary.get("DomainName") != params["domain_name"]:
             continue
-        tags = acm.get_tags(client, summary["CertificateArn"])
+        tags = get_tags(client, summary["CertificateArn"])
         if acm.matches(summary, tags, params["domain_name"], params["subject_alternative_names"], params["name"]):
             return summary["CertificateArn"], tags
     return None, {}

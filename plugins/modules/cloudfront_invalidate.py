@@ -117,44 +117,19 @@ invalidation:
 import datetime
 import hashlib
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.illustra.webstack.plugins.module_utils import _cloudfront as cf
 from ansible_collections.illustra.webstack.plugins.module_utils._site_sync import collapse_paths
-
-RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20)
-
-
-class CloudFrontErrorHandler(AWSErrorHandler):
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NoSuchDistribution")
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 # --- API wrappers -----------------------------------------------------------------------------
 
 
-@CloudFrontErrorHandler.common_error_handler("list distributions")
-@RETRY
-def list_distributions(client):
-    items = []
-    for page in client.get_paginator("list_distributions").paginate():
-        items.extend(page.get("DistributionList", {}).get("Items", []))
-    return items
-
-
-@CloudFrontErrorHandler.list_error_handler("read a distribution's tags", default_value={})
-@RETRY
-def distribution_tags(client, arn):
-    return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(Resource=arn)["Tags"].get("Items", []))
-
-
-@CloudFrontErrorHandler.common_error_handler("create the invalidation")
-@RETRY
+@cf.CloudFrontErrorHandler.common_error_handler("create the invalidation")
+@cf.RETRY
 def create_invalidation(client, distribution_id, paths, caller_reference):
     return client.create_invalidation(
         DistributionId=distribution_id,
@@ -162,7 +137,7 @@ def create_invalidation(client, distribution_id, paths, caller_reference):
     )["Invalidation"]
 
 
-@CloudFrontErrorHandler.common_error_handler("wait for the invalidation")
+@cf.CloudFrontErrorHandler.common_error_handler("wait for the invalidation")
 def wait_invalidation(client, distribution_id, invalidation_id, timeout):
     delay = 10
     client.get_waiter("invalidation_completed").wait(
@@ -175,8 +150,8 @@ def wait_invalidation(client, distribution_id, invalidation_id, timeout):
 def find_distribution(client, tags):
     """Ids of the distributions that carry every tag in `tags`."""
     found = []
-    for dist in list_distributions(client):
-        actual = distribution_tags(client, dist["ARN"])
+    for dist in cf.list_distributions(client):
+        actual = get_tags(client, dist["ARN"])
         if all(actual.get(k) == str(v) for k, v in tags.items()):
             found.append(dist["Id"])
     return found

@@ -247,7 +247,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.illustra.webstack.plugins.module_utils import _bucket_policy as bucket_policy
 from ansible_collections.illustra.webstack.plugins.module_utils import _cloudfront as cf
+from ansible_collections.illustra.webstack.plugins.module_utils._compare import is_subset
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 def find_oac(client, name):
@@ -269,7 +272,7 @@ def find_distribution(client, name):
     for summary in cf.list_distributions(client):
         if summary.get("Comment") != name:
             continue
-        tags = cf.get_tags(client, summary["ARN"])
+        tags = get_tags(client, summary["ARN"])
         if tags.get("Name") == name:
             return summary, tags
     return None, {}
@@ -297,7 +300,7 @@ class Runner:
         config = full["OriginAccessControlConfig"] if full else {}
         self.before["origin_access_control"] = config
         self.after["origin_access_control"] = desired
-        if not cf.is_subset(desired, config):
+        if not is_subset(desired, config):
             self.changed = True
             if not self.check:
                 cf.update_oac(self.client, current["Id"], desired, etag)
@@ -314,7 +317,7 @@ class Runner:
             return cf.create_response_headers_policy(self.client, desired)["Id"]
         config = current["ResponseHeadersPolicyConfig"]
         self.before["response_headers_policy"] = config
-        if not cf.is_subset(desired, config):
+        if not is_subset(desired, config):
             self.changed = True
             if not self.check:
                 etag = cf.get_response_headers_policy(self.client, current["Id"])[1]
@@ -341,12 +344,12 @@ class Runner:
             self.before["viewer_request_function"] = dict(
                 live["FunctionConfig"], Name=name, Code=live_code.decode(errors="replace")
             )
-        if live and live_code == code and cf.is_subset(desired, live["FunctionConfig"]):
+        if live and live_code == code and is_subset(desired, live["FunctionConfig"]):
             return arn
         self.changed = True
         if not self.check:
             development_code, etag = cf.get_function_code(self.client, name, "DEVELOPMENT")
-            if development_code != code or not cf.is_subset(desired, development["FunctionConfig"]):
+            if development_code != code or not is_subset(desired, development["FunctionConfig"]):
                 etag = cf.update_function(self.client, name, desired, code, etag)
             cf.publish_function(self.client, name, etag)
         return arn
@@ -463,23 +466,23 @@ class Runner:
 
     def ensure_bucket_policy(self, bucket, distribution_arn, present=True):
         s3 = self.module.client("s3")
-        current = cf.get_bucket_policy(s3, bucket)
+        current = bucket_policy.get_policy(s3, bucket)
         if present:
             statement = cf.oac_statement(bucket, distribution_arn or "arn:aws:cloudfront::(new distribution)")
-            desired = cf.merge_policy_statements(current, [statement])
+            desired = bucket_policy.merged_policy(current, [statement])
         else:
-            desired = cf.merge_policy_statements(current, [], remove_sids=[cf.OAC_STATEMENT_SID])
+            desired = bucket_policy.merged_policy(current, [], remove_sids=[cf.OAC_STATEMENT_SID])
         self.before["bucket_policy"] = current
         self.after["bucket_policy"] = desired
-        if cf.policy_equal(current, desired):
+        if bucket_policy.policy_equal(current, desired):
             return
         self.changed = True
         if self.check:
             return
         if desired["Statement"]:
-            cf.put_bucket_policy(s3, bucket, desired)
+            bucket_policy.put_policy(s3, bucket, desired)
         else:
-            cf.delete_bucket_policy(s3, bucket)
+            bucket_policy.delete_policy(s3, bucket)
 
     def present(self):
         p = self.module.params

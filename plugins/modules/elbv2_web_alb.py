@@ -258,11 +258,12 @@ actions:
   sample: ["create load balancer", "create listener 443"]
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.illustra.webstack.plugins.module_utils import _elbv2_alb as alb
-from ansible_collections.illustra.webstack.plugins.module_utils._elbv2_alb import AnsibleWebAlbError
+from ansible_collections.illustra.webstack.plugins.module_utils import _wafv2
 
 
 def _lb_summary(lb, attrs):
@@ -438,17 +439,17 @@ def ensure_present(module, client, waf):
     # WAF association (regional web ACL).
     web_acl = None
     if lb:
-        web_acl = alb.get_web_acl_arn(waf, lb["LoadBalancerArn"])
+        web_acl = (_wafv2.get_web_acl_for_resource(waf, lb["LoadBalancerArn"]) or {}).get("ARN")
     before["web_acl_arn"] = web_acl
     if p["web_acl_arn"] is not None and (web_acl or "") != p["web_acl_arn"]:
         if p["web_acl_arn"]:
             actions.append("associate web ACL")
             if not check and lb:
-                alb.associate_web_acl(waf, p["web_acl_arn"], lb["LoadBalancerArn"])
+                _wafv2.associate(waf, p["web_acl_arn"], lb["LoadBalancerArn"])
         else:
             actions.append("disassociate web ACL")
             if not check and lb:
-                alb.disassociate_web_acl(waf, lb["LoadBalancerArn"])
+                _wafv2.disassociate(waf, lb["LoadBalancerArn"])
         web_acl = p["web_acl_arn"] or None
 
     after = {
@@ -564,7 +565,7 @@ def main():
             result = ensure_absent(module, client)
         else:
             result = ensure_present(module, client, module.client("wafv2"))
-    except AnsibleWebAlbError as e:
+    except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     if not module._diff:
         result.pop("diff")

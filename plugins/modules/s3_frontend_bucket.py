@@ -159,7 +159,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.illustra.webstack.plugins.module_utils import _bucket_policy as bucket_policy
 from ansible_collections.illustra.webstack.plugins.module_utils import _s3_frontend as s3f
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 def read_state(s3, bucket):
@@ -171,8 +173,8 @@ def read_state(s3, bucket):
         "lifecycle": s3f.get_lifecycle(s3, bucket),
         "logging": s3f.get_logging(s3, bucket),
         "website": s3f.get_website(s3, bucket),
-        "policy": s3f.get_policy(s3, bucket),
-        "tags": s3f.get_tags(s3, bucket),
+        "policy": bucket_policy.get_policy(s3, bucket),
+        "tags": get_tags(s3, bucket),
     }
 
 
@@ -194,7 +196,7 @@ def desired_state(p, current):
         "lifecycle": s3f.merged_lifecycle(current.get("lifecycle"), rule),
         "logging": s3f.logging_config(p["logging_bucket"], p["logging_prefix"]),
         "website": s3f.website_config(p["index_document"], p["error_document"]) if mode == "website" else {},
-        "policy": s3f.merged_policy(
+        "policy": bucket_policy.merged_policy(
             current.get("policy"), s3f.managed_statements(bucket, mode) + list(p["policy_statements"]), remove
         ),
         "tags": dict(p["tags"] or {}),
@@ -214,7 +216,7 @@ def plan(p, current, desired):
         changes.append("versioning")
     if s3f.lifecycle_differs(current.get("lifecycle"), lifecycle_rule(p)):
         changes.append("lifecycle")
-    if not s3f.policy_equal(current.get("policy"), desired["policy"]):
+    if not bucket_policy.policy_equal(current.get("policy"), desired["policy"]):
         changes.append("policy")
     to_add, to_remove = compare_aws_tags(current.get("tags") or {}, desired["tags"], purge_tags=p["purge_tags"])
     if to_add or to_remove:
@@ -258,7 +260,7 @@ def apply(s3, bucket, changes, desired, *, purge_tags, current_tags):
             else:
                 s3f.delete_website(s3, bucket)
         elif key == "policy":
-            s3f.put_policy(s3, bucket, value)
+            bucket_policy.put_policy(s3, bucket, value)
         elif key == "tags":
             tags = dict(value) if purge_tags else dict(current_tags or {}, **value)
             s3f.put_tags(s3, bucket, tags)

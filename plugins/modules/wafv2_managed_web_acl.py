@@ -141,6 +141,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.illustra.webstack.plugins.module_utils import _wafv2 as waf
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 def find(client, name, scope):
@@ -171,7 +172,7 @@ def ensure_present(module, client):
             created = waf.create_web_acl(client, desired, p["scope"], tags)
             after.update(arn=created["ARN"], id=created["Id"])
         return True, {}, after
-    current_tags = waf.get_tags(client, current["ARN"])
+    current_tags = get_tags(client, current["ARN"])
     before = waf.summary(current, current_tags)
     changed = False
     if waf.acl_differs(desired, current):
@@ -218,7 +219,7 @@ def ensure_absent(module, client):
     current, lock_token = find(client, p["name"], p["scope"])
     if current is None:
         return False, {}, {}
-    before = waf.summary(current, waf.get_tags(client, current["ARN"]))
+    before = waf.summary(current, get_tags(client, current["ARN"]))
     if not module.check_mode:
         waf.delete_web_acl(client, p["name"], p["scope"], current["Id"], lock_token)
     return True, before, {}

@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+from ansible_collections.illustra.webstack.plugins.module_utils import _bucket_policy as bucket_policy
 from ansible_collections.illustra.webstack.plugins.module_utils import _cloudfront as cf
 
 HEADERS = {
@@ -133,13 +134,13 @@ def test_response_headers_policy_has_every_security_header():
 def test_bucket_policy_merge_replaces_ours_keeps_others():
     other = {"Sid": "DenyInsecureTransport", "Effect": "Deny"}
     stale = cf.oac_statement("b", "arn:old")
-    policy = cf.merge_policy_statements(
+    policy = bucket_policy.merged_policy(
         {"Version": "2012-10-17", "Statement": [other, stale]}, [cf.oac_statement("b", "arn:new")]
     )
     assert policy["Statement"][0] == other
     assert policy["Statement"][1]["Condition"] == {"StringEquals": {"AWS:SourceArn": "arn:new"}}
-    assert cf.merge_policy_statements(policy, [], remove_sids=[cf.OAC_STATEMENT_SID])["Statement"] == [other]
-    assert cf.policy_equal(policy, {"Statement": list(reversed(policy["Statement"]))})
+    assert bucket_policy.merged_policy(policy, [], remove_sids=[cf.OAC_STATEMENT_SID])["Statement"] == [other]
+    assert bucket_policy.policy_equal(policy, dict(policy, Statement=list(reversed(policy["Statement"]))))
 
 
 def test_viewer_request_function_is_associated_with_the_default_behavior_only():

@@ -208,6 +208,22 @@ def test_converged_alb_in_check_mode_is_the_same(fake_module):
     assert result["changed"] is False
 
 
+def test_web_acl_association_uses_the_wafv2_helper_and_retries_its_internal_error(fake_module):
+    """The ALB had its own copy of the association, which did not retry WAFInternalErrorException (AWS: retry
+    the request); it now uses _wafv2's, as wafv2_web_acl_association does."""
+    other = ACL.replace("illustra-prod/", "illustra-other/")
+    elb, waf = client("elbv2"), client("wafv2")
+    with Stubber(elb) as stub, Stubber(waf) as waf_stub:
+        add_converged_reads(stub, waf_stub)
+        waf_stub.add_client_error("associate_web_acl", "WAFInternalErrorException", http_status_code=500)
+        waf_stub.add_response("associate_web_acl", {}, {"WebACLArn": other, "ResourceArn": LB})
+        result = mod.ensure_present(fake_module(module_params(web_acl_arn=other)), elb, waf)
+        waf_stub.assert_no_pending_responses()
+    assert result["actions"] == ["associate web ACL"]
+    assert result["web_acl_arn"] == other
+    assert result["diff"]["before"]["web_acl_arn"] == ACL
+
+
 def test_check_mode_on_empty_account_plans_everything_and_writes_nothing(fake_module):
     elb, waf = client("elbv2"), client("wafv2")
     with Stubber(elb) as stub, Stubber(waf):

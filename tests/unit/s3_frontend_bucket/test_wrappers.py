@@ -20,8 +20,6 @@ def client():
         ("get_public_access_block", s3f.get_public_access_block, "NoSuchPublicAccessBlockConfiguration", {}),
         ("get_bucket_encryption", s3f.get_encryption, "ServerSideEncryptionConfigurationNotFoundError", []),
         ("get_bucket_lifecycle_configuration", s3f.get_lifecycle, "NoSuchLifecycleConfiguration", []),
-        ("get_bucket_policy", s3f.get_policy, "NoSuchBucketPolicy", None),
-        ("get_bucket_tagging", s3f.get_tags, "NoSuchTagSet", {}),
     ],
 )
 def test_missing_settings_read_as_empty(client, method, func, code, default):
@@ -30,14 +28,17 @@ def test_missing_settings_read_as_empty(client, method, func, code, default):
     assert func(c, "b") == default
 
 
-def test_put_policy_retries_throttling_and_surfaces_denied(client):
+def test_put_encryption_retries_throttling_and_surfaces_denied(client):
     c, stub = client
-    stub.add_client_error("put_bucket_policy", "SlowDown", http_status_code=503)
-    stub.add_response("put_bucket_policy", {}, {"Bucket": "b", "Policy": '{"Statement": []}'})
-    s3f.put_policy(c, "b", {"Statement": []})
-    stub.add_client_error("put_bucket_policy", "AccessDenied", http_status_code=403)
-    with pytest.raises(AnsibleAWSError, match="put bucket policy"):
-        s3f.put_policy(c, "b", {"Statement": []})
+    rules = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+    stub.add_client_error("put_bucket_encryption", "SlowDown", http_status_code=503)
+    stub.add_response(
+        "put_bucket_encryption", {}, {"Bucket": "b", "ServerSideEncryptionConfiguration": {"Rules": rules}}
+    )
+    s3f.put_encryption(c, "b", rules)
+    stub.add_client_error("put_bucket_encryption", "AccessDenied", http_status_code=403)
+    with pytest.raises(AnsibleAWSError, match="put bucket encryption"):
+        s3f.put_encryption(c, "b", rules)
     stub.assert_no_pending_responses()
 
 

@@ -57,3 +57,20 @@ def test_associate_shape_and_errors(client):
     stub.add_client_error("associate_web_acl", "WAFInvalidParameterException", http_status_code=400)
     with pytest.raises(AnsibleAWSError, match="associate web ACL"):
         waf.associate(c, ACL, ALB)
+
+
+@pytest.mark.parametrize("code", ["WAFInternalErrorException", "WAFUnavailableEntityException", "ThrottlingException"])
+def test_associate_retries_what_aws_says_to_retry(client, code):
+    c, stub = client
+    stub.add_client_error("associate_web_acl", code, http_status_code=400)
+    stub.add_response("associate_web_acl", {}, {"WebACLArn": ACL, "ResourceArn": ALB})
+    waf.associate(c, ACL, ALB)
+    stub.assert_no_pending_responses()
+
+
+def test_disassociating_a_resource_that_is_gone_is_no_error(client):
+    c, stub = client
+    stub.add_response("disassociate_web_acl", {}, {"ResourceArn": ALB})
+    assert waf.disassociate(c, ALB) is True
+    stub.add_client_error("disassociate_web_acl", "WAFNonexistentItemException", http_status_code=400)
+    assert waf.disassociate(c, ALB) is False
