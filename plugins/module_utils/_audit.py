@@ -54,8 +54,8 @@ def audit_buckets(buckets, website_mode):
                         "S3-001",
                         "info",
                         name,
-                        "website bucket is public: the flagged exception of webstack_website_mode=s3_website",
-                        "use webstack_website_mode=cloudfront to serve it privately through OAC",
+                        "website bucket is public: the flagged exception of website_mode=s3_website",
+                        "use website_mode=cloudfront to serve it privately through OAC",
                     )
                 )
             else:
@@ -152,7 +152,7 @@ def audit_distributions(distributions, waf_expected):
                     "high",
                     did,
                     "no WAF web ACL is associated",
-                    "associate the environment's web ACL (webstack_waf_mode is on)",
+                    "associate the environment's web ACL (waf_mode is not off)",
                 )
             )
     return out
@@ -303,7 +303,7 @@ def audit_log_groups(log_groups):
             "medium",
             g["logGroupName"],
             "log group keeps logs forever (no retention)",
-            "set a retention (cloudwatch_log_retention_days)",
+            "set a retention on the log group",
         )
         for g in log_groups
         if not g.get("retentionInDays")
@@ -323,7 +323,7 @@ def audit_monitoring(alarm_names, monitoring_expected, budget_name, budget_found
                 "medium",
                 budget_name,
                 "the environment's cost budget does not exist",
-                "run the cloudwatch role (cloudwatch_budget_enabled)",
+                "create the budget (the cloudwatch role does, with its budget on)",
             )
         )
     return out
@@ -334,7 +334,9 @@ def audit_topic(name, subscriptions):
     if subscriptions is None:
         return [finding("MON-004", "medium", name, "the alert topic does not exist", "run the cloudwatch role")]
     if not subscriptions:
-        return [finding("MON-005", "low", name, "the alert topic has no subscriptions", "set webstack_alert_emails")]
+        return [
+            finding("MON-005", "low", name, "the alert topic has no subscriptions", "subscribe the alert addresses")
+        ]
     return []
 
 

@@ -316,8 +316,8 @@ def verdict(total, budget, policy_level):
     if total <= budget:
         return "ok", f"estimated ${total:.2f}/month is {pct}% of the ${budget:.2f} budget"
     message = (
-        f"estimated ${total:.2f}/month exceeds the ${budget:.2f} budget ({pct}%); lower the sizes in the inventory "
-        "or raise webstack_budget_usd"
+        f"estimated ${total:.2f}/month exceeds the ${budget:.2f} budget ({pct}%); lower the sizes priced here "
+        "or raise budget_usd"
     )
     if policy_level == "strict":
         return "fail", message

@@ -305,7 +305,7 @@ def put_tags(s3, bucket, tags):
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]})
 
 
-@_writer("delete bucket (set force=true, or frontend_s3_force_destroy, to delete its objects too)")
+@_writer("delete bucket (set force=true to delete its objects too)")
 def delete_bucket(s3, bucket, empty_first=False):
     if not empty_first:
         s3.delete_bucket(Bucket=bucket)

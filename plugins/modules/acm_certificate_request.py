@@ -275,8 +275,8 @@ def ensure_absent(module, client):
     )
     if holding:
         module.fail_json(
-            msg=f"Certificate {arn} is still in use by {holding}: remove it from those resources "
-            "(cloudfront_state=absent, the ALB listener) before acm_state=absent.",
+            msg=f"Certificate {arn} is still in use by {holding}: delete those resources, or give them another "
+            "certificate, before state=absent.",
         )
     acm.delete_when_released(client, arn, params["wait_timeout"])
     names = acm.wanted_names(params["domain_name"], params["subject_alternative_names"])

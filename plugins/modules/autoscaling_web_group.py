@@ -236,7 +236,9 @@ def ensure_present(module, ec2, asg):
     if lt_params.get("image_id"):
         image = aw.describe_image(ec2, lt_params["image_id"])
         if image is None:
-            module.fail_json(msg="AMI {} not found in this region (asg_image_id)".format(lt_params["image_id"]))
+            module.fail_json(
+                msg="AMI {} not found in this region (launch_template.image_id)".format(lt_params["image_id"])
+            )
         root_device = image.get("RootDeviceName") or DEFAULT_ROOT_DEVICE
     desired_data = aw.desired_launch_template_data(lt_params, root_device, tags)
 

@@ -484,8 +484,8 @@ def ensure_absent(module, client):
         if attrs.get("deletion_protection.enabled") == "true":
             if not p["force_delete"]:
                 module.fail_json(
-                    msg="Load balancer {} has deletion protection enabled. Set force_delete=true "
-                    "(alb_force_delete in the alb role) to delete it anyway.".format(p["name"])
+                    msg="Load balancer {} has deletion protection enabled. Set force_delete=true to delete it "
+                    "anyway.".format(p["name"])
                 )
             actions.append("disable deletion protection")
             if not check:

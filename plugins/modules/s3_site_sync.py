@@ -415,8 +415,8 @@ def main():
         if remote is None:
             if not module.check_mode:
                 module.fail_json(
-                    msg="bucket {} does not exist; create it first (role illustra.webstack.frontend_s3) "
-                    "or set frontend_s3_bucket_name to the right bucket".format(p["bucket"])
+                    msg="bucket {} does not exist; create it first (illustra.webstack.s3_frontend_bucket) "
+                    "or set bucket to the right one".format(p["bucket"])
                 )
             module.warn("bucket {} does not exist yet; reporting every file as a new upload".format(p["bucket"]))
             remote = {}

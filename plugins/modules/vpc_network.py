@@ -339,7 +339,7 @@ class Network:
             if self.vpc["CidrBlock"] != cidr:
                 self.module.fail_json(
                     msg=f"network {self.name!r} exists with cidr_block {self.vpc['CidrBlock']}, not {cidr}: a VPC's "
-                    "primary range cannot change. Set vpc_cidr_block back, or tear the network down first."
+                    "primary range cannot change. Set cidr_block back, or remove the network first (state=absent)."
                 )
             changed = self.ensure_tags(self.vpc["VpcId"], self.vpc.get("Tags"), self.tags_for(None))
             return self.ensure_dns() or changed
@@ -382,7 +382,7 @@ class Network:
             if have and have["AvailabilityZone"] != spec["az"]:
                 self.module.fail_json(
                     msg=f"subnet {spec['cidr']} exists in {have['AvailabilityZone']}, not {spec['az']}; a subnet cannot move. "
-                    "Pin vpc_availability_zones to the zones in use, or tear the network down first."
+                    "Set availability_zones to the zones in use, or remove the network first (state=absent)."
                 )
             if have:
                 changed |= self.ensure_tags(have["SubnetId"], have.get("Tags"), tags)
