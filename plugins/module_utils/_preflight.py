@@ -26,7 +26,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.illustra.webstack.plugins.module_utils._vpc import world_open_violations
+from ansible_collections.illustra.webstack.plugins.module_utils._vpc import RULE_OPTIONS, world_open_violations
 
 try:
     from packaging.requirements import InvalidRequirement, Requirement
@@ -773,6 +773,11 @@ def _check_security_group_rules(review):
                 if not isinstance(rule, dict):
                     review.problem(where, f"{direction} rules are mappings with ports and cidr_ip / source_group")
                     continue
+                unknown = sorted(set(rule) - set(RULE_OPTIONS) - {"port"})
+                if unknown:
+                    review.problem(
+                        where, f"{direction} rules take {', '.join(RULE_OPTIONS)}; {', '.join(unknown)} is not one"
+                    )
                 for cidr in _list(rule.get("cidr_ip")):
                     reason = cidr_reason(cidr)
                     if reason:

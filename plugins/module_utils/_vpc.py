@@ -112,45 +112,128 @@ def route_changes(desired, existing_routes):
     return actions
 
 
+def route_target(target):
+    """A route's target as the diff shows it: its gateway id, "(created in this run)" for one that has no id
+    yet, None for no route."""
+    if target is None:
+        return None
+    value = next(iter(target.values()), None)
+    return value or "(created in this run)"
+
+
+_ROUTE_TARGET_KEYS = (
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "VpcPeeringConnectionId",
+    "NetworkInterfaceId",
+    "InstanceId",
+)
+
+
+def route_targets(existing_routes):
+    """{destination: target} of the routes route_changes() manages (a blackhole route reads as "blackhole")."""
+    out = {}
+    for route in existing_routes:
+        dest = route.get("DestinationCidrBlock")
+        if not dest or route.get("Origin") == "CreateRouteTable":
+            continue
+        ids = [route[k] for k in _ROUTE_TARGET_KEYS if route.get(k)]
+        out[dest] = "blackhole" if route.get("State") == "blackhole" else (ids[0] if ids else "another target")
+    return out
+
+
 # Security groups -----------------------------------------------------------------------------
 
+# The options of one security group rule (vpc_network's security_groups[].ingress[] and .egress[]). Ports are
+# numbers or "from-to" strings, so they stay raw here and rule_ports() checks them.
+RULE_OPTIONS = dict(
+    protocol=dict(type="str", default="tcp"),
+    ports=dict(type="list", elements="raw", aliases=["port"]),
+    cidr_ip=dict(type="list", elements="str", default=[]),
+    cidr_ipv6=dict(type="list", elements="str", default=[]),
+    source_group=dict(type="str"),
+    description=dict(type="str"),
+)
+ALL_PROTOCOLS = ("-1", "all")
 
-def _ports(rule):
-    if rule.get("protocol", "tcp") in ("-1", "all"):
+
+def pending_group(key):
+    """The source that stands for group `key` while it has no id (check mode, or created later in the run).
+
+    A rule with such a source is reported (RV(actions), the diff) but authorized only once the group exists.
+    """
+    return f"<{key}>"
+
+
+def is_pending(source):
+    kind, value = source
+    return kind == "group" and str(value).startswith("<")
+
+
+def rule_ports(rule):
+    """[(from, to)] of a rule; (-1, -1) for all protocols. Raises PlanError for a port that is not one."""
+    if str(rule.get("protocol") or "tcp") in ALL_PROTOCOLS:
         return [(-1, -1)]
     ports = rule.get("ports")
     if ports is None:
-        ports = [rule["port"]]
+        ports = [rule["port"]] if "port" in rule else []
+    if not isinstance(ports, list):
+        ports = [ports]
+    if not ports:
+        raise PlanError(f"a {rule.get('protocol') or 'tcp'} rule needs ports (numbers or from-to ranges)")
     out = []
-    for p in ports:
-        text = str(p)
-        if "-" in text:
-            low, high = text.split("-", 1)
-            out.append((int(low), int(high)))
-        else:
-            out.append((int(text), int(text)))
+    for port in ports:
+        low, _dash, high = str(port).strip().partition("-")
+        try:
+            values = (int(low), int(high or low))
+        except ValueError:
+            values = None
+        if values is None or not 0 <= values[0] <= values[1] <= 65535:
+            raise PlanError(f"port {port!r} is not a port or a from-to range within 0-65535")
+        out.append(values)
     return out
+
+
+def check_security_groups(groups):
+    """Every rule's ports, and every source_group naming a group of the set, before any call."""
+    keys = [g["key"] for g in groups]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise PlanError(f"security_groups has the key(s) {', '.join(duplicates)} more than once")
+    for group in groups:
+        for direction in ("ingress", "egress"):
+            for index, rule in enumerate(group.get(direction) or []):
+                where = f"security_groups[key={group['key']}].{direction}[{index}]"
+                try:
+                    rule_ports(rule)
+                except PlanError as e:
+                    raise PlanError(f"{where}: {e}") from e
+                if rule.get("source_group") and rule["source_group"] not in keys:
+                    raise PlanError(
+                        f"{where}: source_group {rule['source_group']!r} is not the key of a group in security_groups"
+                    )
 
 
 def desired_permissions(rules, group_ids):
     """Expand rule specs into a set of (protocol, from, to, source) keys.
 
-    A source is ("cidr", "0.0.0.0/0"), ("cidr6", "::/0") or ("group", <group id or key>). Group
-    sources name other groups of the set by key; `group_ids` maps keys to ids (None while the
-    group does not exist yet, e.g. in check mode).
+    A source is ("cidr", "0.0.0.0/0"), ("cidr6", "::/0") or ("group", <group id>). Group sources name other
+    groups of the set by key; `group_ids` maps keys to ids, None while the group does not exist yet, and
+    then the source is pending_group(key).
     """
     perms = {}
     for rule in rules:
-        proto = str(rule.get("protocol", "tcp"))
-        proto = "-1" if proto in ("all", "-1") else proto
-        sources = [("cidr", c) for c in rule.get("cidr_ip", [])]
-        sources += [("cidr6", c) for c in rule.get("cidr_ipv6", [])]
+        proto = str(rule.get("protocol") or "tcp")
+        proto = "-1" if proto in ALL_PROTOCOLS else proto
+        sources = [("cidr", c) for c in rule.get("cidr_ip") or []]
+        sources += [("cidr6", c) for c in rule.get("cidr_ipv6") or []]
         if rule.get("source_group"):
             key = rule["source_group"]
-            sources.append(("group", group_ids.get(key) or "<" + key + ">"))
-        for low, high in _ports(rule):
+            sources.append(("group", group_ids.get(key) or pending_group(key)))
+        for low, high in rule_ports(rule):
             for source in sources:
-                perms[(proto, low, high, source)] = rule.get("description", "")
+                perms[(proto, low, high, source)] = rule.get("description") or ""
     return perms
 
 
@@ -177,6 +260,19 @@ def permission_changes(desired, current):
     return add, remove
 
 
+def describe_permission(key, group_names=None, direction="ingress"):
+    """'tcp 443 from 0.0.0.0/0', 'all to group app': a permission as the diff shows it.
+
+    `group_names` maps group ids to the keys of the set, so that groups read by their key.
+    """
+    proto, low, high, (kind, value) = key
+    ports = f"{low}" if low == high else f"{low}-{high}"
+    what = "all" if proto == "-1" else f"{proto} {ports}"
+    if kind == "group":
+        value = "group " + (group_names or {}).get(value, value)
+    return f"{what} {'from' if direction == 'ingress' else 'to'} {value}"
+
+
 def to_ip_permissions(keys, descriptions=None):
     """Keys back to the IpPermissions shape authorize/revoke calls take."""
     descriptions = descriptions or {}
@@ -201,12 +297,12 @@ def world_open_violations(groups, forbidden_ports=(22, 27017, 3389)):
     """Rules that open an administrative or database port to the whole internet."""
     bad = []
     for group in groups:
-        for rule in group.get("ingress", []):
-            world = [c for c in rule.get("cidr_ip", []) if c == "0.0.0.0/0"]
-            world += [c for c in rule.get("cidr_ipv6", []) if c == "::/0"]
+        for rule in group.get("ingress") or []:
+            world = [c for c in rule.get("cidr_ip") or [] if c == "0.0.0.0/0"]
+            world += [c for c in rule.get("cidr_ipv6") or [] if c == "::/0"]
             if not world:
                 continue
-            for low, high in _ports(rule):
+            for low, high in rule_ports(rule):
                 hits = [p for p in forbidden_ports if low == -1 or low <= p <= high]
                 if hits:
                     bad.append(f"security group {group['key']} opens port(s) {hits} to {world[0]}")

@@ -86,17 +86,53 @@ options:
         required: true
       ingress:
         description:
-          - Inbound rules. Each rule has C(protocol) (default tcp, or all), C(ports) (list of ports or
-            C(from-to) ranges), and sources C(cidr_ip), C(cidr_ipv6) (lists) and/or C(source_group)
-            (the key of another group of this set), plus an optional C(description).
+          - Inbound rules. A rule opens its O(security_groups[].ingress[].ports) to each of its sources; rules
+            that are not listed are revoked.
         type: list
         elements: dict
         default: []
+        suboptions: &rule
+          protocol:
+            description:
+              - An IP protocol as EC2 names it (V(tcp), V(udp), V(icmp)) or its number; V(all) (or V(-1)) for
+                every protocol and port.
+            type: str
+            default: tcp
+          ports:
+            description:
+              - Ports, each a number or a C(from-to) range (V(8000-8010)). Required unless O(security_groups[].ingress[].protocol)
+                is V(all).
+            type: list
+            elements: raw
+            aliases: [port]
+          cidr_ip:
+            description: IPv4 ranges the rule opens the ports to (from, or for egress rules to).
+            type: list
+            elements: str
+            default: []
+          cidr_ipv6:
+            description: IPv6 ranges the rule opens the ports to.
+            type: list
+            elements: str
+            default: []
+          source_group:
+            description:
+              - The O(security_groups[].key) of another group of this set (for egress rules, the destination).
+              - While that group has no id yet (it is created later in the run, or in check mode it would be),
+                the diff shows the rule's source as C(group <key>), the key in angle brackets; the rule is
+                authorized once the group exists.
+            type: str
+          description:
+            description: Description of the rule (not compared; a changed description alone changes nothing).
+            type: str
       egress:
-        description: Outbound rules, same shape as O(security_groups[].ingress). Empty means no outbound traffic.
+        description:
+          - Outbound rules, with the options of O(security_groups[].ingress). Empty means no outbound traffic (the
+            allow-all rule EC2 gives a new group is revoked).
         type: list
         elements: dict
         default: []
+        suboptions: *rule
   flow_logs:
     description: VPC flow logs to CloudWatch Logs. The log group and the IAM role must exist.
     type: dict
@@ -140,7 +176,11 @@ attributes:
     description: Reports what it would create or change, and changes nothing.
   diff_mode:
     support: full
-    description: Returns the network before and after, and the list of actions.
+    description:
+      - Returns each part that changes as it is and as it will be, nothing else - the VPC and its DNS settings,
+        tags that differ, new subnets and gateways, the routes and subnet associations of each route table that
+        changes, every rule of a security group's direction that changes (as C(tcp 443 from 0.0.0.0/0) or
+        C(tcp 80 from group alb)), and the flow logs. With O(state=absent), the VPC that goes.
 notes:
   - Security group rules are compared as sets of (protocol, ports, source); rules not in the spec are revoked.
   - Subnets that are no longer wanted are reported in RV(vpc.unmanaged_subnet_ids) but never deleted while present.
@@ -264,6 +304,14 @@ except ImportError:
 RELEASE_POLL_SECONDS = 5
 
 
+def _flow_log(log):
+    return {
+        "log_group_name": log.get("LogGroupName"),
+        "traffic_type": log.get("TrafficType"),
+        "iam_role_arn": log.get("DeliverLogsPermissionArn"),
+    }
+
+
 def _tag_filters(tags):
     return [{"Name": "tag:" + k, "Values": [v]} for k, v in sorted(tags.items())]
 
@@ -281,6 +329,9 @@ class Network:
         self.actions = []
         self.vpc = None
         self.out = {"security_group_ids": {}, "nat_gateway_ids": [], "unmanaged_subnet_ids": []}
+        # --diff: each part that changes, as it was and as it will be (see record()).
+        self.diff_before = {}
+        self.diff_after = {}
 
     # -- helpers -------------------------------------------------------------------------------
     def tags_for(self, suffix, extra=None):
@@ -292,6 +343,15 @@ class Network:
         self.actions.append(description)
         return not self.check
 
+    def record(self, path, before, after):
+        """Note a change for --diff: the part at `path` (a tuple of keys) before and after; None is absent."""
+        for side, value in ((self.diff_before, before), (self.diff_after, after)):
+            node = side
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            if value is not None:
+                node[path[-1]] = value
+
     def in_vpc(self):
         return [{"Name": "vpc-id", "Values": [self.vpc["VpcId"]]}] if self.vpc else None
 
@@ -300,6 +360,7 @@ class Network:
         missing = {k: v for k, v in wanted.items() if current.get(k) != v}
         if not missing:
             return False
+        self.record(("tags", f"{wanted.get('Name')} ({resource_id})"), {k: current.get(k) for k in missing}, missing)
         if self.act(f"tag {resource_id}"):
             self.client.create_tags(
                 Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(missing), aws_retry=True
@@ -343,6 +404,7 @@ class Network:
                 )
             changed = self.ensure_tags(self.vpc["VpcId"], self.vpc.get("Tags"), self.tags_for(None))
             return self.ensure_dns() or changed
+        self.record(("vpc",), None, {"cidr_block": cidr, "tags": self.tags_for(None)})
         if self.act(f"create vpc {cidr}"):
             self.vpc = ec2_api.create_vpc(
                 self.client, CidrBlock=cidr, TagSpecifications=boto3_tag_specifications(self.tags_for(None), ["vpc"])
@@ -361,6 +423,7 @@ class Network:
             if ec2_api.describe_vpc_attribute(self.client, self.vpc["VpcId"], attribute)[field]["Value"]:
                 continue
             changed = True
+            self.record(("vpc", attribute), False, True)
             if self.act(f"enable {attribute} on {self.vpc['VpcId']}"):
                 self.client.modify_vpc_attribute(VpcId=self.vpc["VpcId"], **{field: {"Value": True}}, aws_retry=True)
         return changed
@@ -390,6 +453,9 @@ class Network:
             else:
                 changed = True
                 subnet_id = None
+                self.record(
+                    ("subnets", tags["Name"]), None, {"cidr": spec["cidr"], "az": spec["az"], "tier": spec["tier"]}
+                )
                 if self.act(f"create subnet {spec['tier']} {spec['cidr']} in {spec['az']}"):
                     subnet_id = ec2_api.create_subnet(
                         self.client,
@@ -401,6 +467,7 @@ class Network:
             public = spec["tier"] == "public"
             if public and (not have or not have.get("MapPublicIpOnLaunch")):
                 changed = True
+                self.record(("subnets", tags["Name"], "map_public_ip_on_launch"), False if have else None, True)
                 if self.act(f"map public IPs on launch in {spec['cidr']}") and subnet_id:
                     self.client.modify_subnet_attribute(
                         SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True}, aws_retry=True
@@ -427,6 +494,7 @@ class Network:
             self.igw_id = igws[0]["InternetGatewayId"]
             return self.ensure_tags(self.igw_id, igws[0].get("Tags"), self.tags_for("igw"))
         self.igw_id = None
+        self.record(("internet_gateway",), None, self.tags_for("igw")["Name"])
         if self.act("create and attach internet gateway"):
             self.igw_id = ec2_api.create_internet_gateway(self.client, self.tags_for("igw"))["InternetGatewayId"]
             ec2_api.attach_internet_gateway(self.client, self.igw_id, self.vpc["VpcId"])
@@ -454,6 +522,7 @@ class Network:
                 continue
             changed = True
             nat_by_az[az] = None
+            self.record(("nat_gateways", az), None, f"in the public subnet of {az}")
             if self.act(f"create NAT gateway in {az}"):
                 tags = self.tags_for(f"nat-{az}")
                 eip = self.spare_address(tags) or ec2_api.allocate_address(
@@ -472,6 +541,7 @@ class Network:
             if boto3_tag_list_to_ansible_dict(nat.get("Tags", [])).get("ManagedBy") != self.tags.get("ManagedBy"):
                 continue
             changed = True
+            self.record(("nat_gateways", nat["NatGatewayId"]), f"in subnet {nat['SubnetId']}", None)
             if self.act(f"delete NAT gateway {nat['NatGatewayId']} (nat_mode {self.params['nat_mode']})"):
                 self.delete_nat_gateways([nat])
         if created and not self.check:
@@ -525,10 +595,17 @@ class Network:
                 changed = True
                 table_id = None
                 table = {"Routes": [], "Associations": []}
+                self.record(("route_tables", tags["Name"], "created"), None, True)
                 if self.act(f"create route table {tags['Name']}"):
                     table_id = ec2_api.create_route_table(self.client, self.vpc["VpcId"], tags)["RouteTableId"]
             ids[suffix] = table_id
+            current_targets = plan.route_targets(table.get("Routes", []))
             for action, dest, target in plan.route_changes(routes, table.get("Routes", [])):
+                self.record(
+                    ("route_tables", tags["Name"], "routes", dest),
+                    current_targets.get(dest),
+                    plan.route_target(target),
+                )
                 if target and None in target.values():
                     # The target (internet or NAT gateway) is only being created in this check-mode run.
                     self.actions.append(f"{action} route {dest} in {tags['Name']}")
@@ -547,6 +624,7 @@ class Network:
                 if subnet["id"] in associated:
                     continue
                 changed = True
+                self.record(("route_tables", tags["Name"], "subnets", subnet["cidr"]), None, "associated")
                 if (
                     self.act(f"associate {subnet['tier']} subnet {subnet['cidr']} with {tags['Name']}")
                     and table_id
@@ -582,6 +660,7 @@ class Network:
                 continue
             changed = True
             ids[spec["key"]] = None
+            self.record(("security_groups", spec["key"], "description"), None, spec["description"])
             if self.act(f"create security group {name}"):
                 created = ec2_api.create_security_group(
                     self.client,
@@ -596,21 +675,28 @@ class Network:
                     "IpPermissions": [],
                     "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
                 }
+        names = {group_id: key for key, group_id in ids.items() if group_id}
         for spec in specs:
             group = by_name.get(f"{self.name}-{spec['key']}", {"IpPermissions": [], "IpPermissionsEgress": []})
             for direction, field in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
                 want = plan.desired_permissions(spec[direction], ids)
-                add, remove = plan.permission_changes(want, plan.current_permissions(group.get(field, [])))
+                have = plan.current_permissions(group.get(field, []))
+                add, remove = plan.permission_changes(want, have)
                 if not add and not remove:
                     continue
                 changed = True
+                self.record(
+                    ("security_groups", spec["key"], direction),
+                    sorted(plan.describe_permission(k, names, direction) for k in have),
+                    sorted(plan.describe_permission(k, names, direction) for k in want),
+                )
                 group_id = ids[spec["key"]]
                 if (
                     not self.act(f"{direction} of {spec['key']}: authorize {len(add)}, revoke {len(remove)}")
                     or not group_id
                 ):
                     continue
-                resolvable = [k for k in add if not str(k[3][1]).startswith("<")]
+                resolvable = [k for k in add if not plan.is_pending(k[3])]
                 if remove:
                     call = (
                         self.client.revoke_security_group_ingress
@@ -641,6 +727,8 @@ class Network:
                 for f in logs
                 if boto3_tag_list_to_ansible_dict(f.get("Tags", [])).get("ManagedBy") == self.tags.get("ManagedBy")
             ]
+            for log in ours:
+                self.record(("flow_logs", log["FlowLogId"]), _flow_log(log), None)
             if ours and self.act("delete flow logs"):
                 self.client.delete_flow_logs(FlowLogIds=[f["FlowLogId"] for f in ours], aws_retry=True)
             self.out["flow_log_id"] = None
@@ -654,6 +742,17 @@ class Network:
                 self.out["flow_log_id"] = log["FlowLogId"]
                 return False
         self.out["flow_log_id"] = None
+        for log in logs:
+            self.record(("flow_logs", log["FlowLogId"]), _flow_log(log), None)
+        self.record(
+            ("flow_logs", "new"),
+            None,
+            {
+                "log_group_name": spec["log_group_name"],
+                "traffic_type": spec["traffic_type"],
+                "iam_role_arn": spec["iam_role_arn"],
+            },
+        )
         if self.act(f"create flow logs to {spec['log_group_name']}"):
             if logs:
                 self.client.delete_flow_logs(FlowLogIds=[f["FlowLogId"] for f in logs], aws_retry=True)
@@ -684,6 +783,10 @@ class Network:
         )
 
     def present(self):
+        try:
+            plan.check_security_groups(self.params["security_groups"])
+        except plan.PlanError as e:
+            self.module.fail_json(msg=str(e))
         azs = self.discover_azs()
         try:
             layout = plan.subnet_layout(
@@ -696,7 +799,6 @@ class Network:
         except plan.PlanError as e:
             self.module.fail_json(msg=str(e))
         self.find_vpc()
-        before = self.snapshot()
         changed = self.ensure_vpc()
         changed |= self.ensure_subnets(layout)
         changed |= self.ensure_internet_gateway()
@@ -704,13 +806,7 @@ class Network:
         changed |= self.ensure_route_tables(azs)
         changed |= self.ensure_security_groups()
         changed |= self.ensure_flow_logs()
-        return changed, before, self.summary(azs)
-
-    def snapshot(self):
-        """A light before-image for diff: the VPC and what it holds, by name."""
-        if not self.vpc:
-            return {}
-        return {"vpc_id": self.vpc["VpcId"], "cidr_block": self.vpc["CidrBlock"]}
+        return changed, self.summary(azs)
 
     # -- removal ---------------------------------------------------------------------------------
     def delete_nat_gateways(self, nats):
@@ -769,7 +865,7 @@ class Network:
 
     def absent(self):
         if not self.find_vpc():
-            return False, {}, {}
+            return False, {}
         vpc_id = self.vpc["VpcId"]
         nats = ec2_api.describe_nat_gateways(
             self.client, Filters=[*self.in_vpc(), {"Name": "state", "Values": ["pending", "available"]}]
@@ -792,11 +888,13 @@ class Network:
         # Interfaces of load balancers already deleted: ELB deletes them minutes later, and until then
         # the subnets, the VPC and the load balancer's security group cannot be deleted.
         releasing = [eni for path, (_balancer, enis) in by_balancer.items() if path not in live for eni in enis]
-        before = self.snapshot()
+        self.record(
+            ("vpc",), {"vpc_id": vpc_id, "cidr_block": self.vpc["CidrBlock"], "tags": self.tags_for(None)}, None
+        )
         if releasing:
             self.actions.append(f"wait for {len(releasing)} network interface(s) of deleted load balancers to go")
         if not self.act(f"delete vpc {vpc_id} and everything in it"):
-            return True, before, {}
+            return True, {}
         self.await_released(releasing)
         self.delete_nat_gateways(nats)
         logs = self.client.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}], aws_retry=True)[
@@ -834,12 +932,12 @@ class Network:
         for subnet in ec2_api.describe_subnets(self.client, Filters=self.in_vpc()):
             ec2_api.delete_subnet(self.client, subnet["SubnetId"])
         ec2_api.delete_vpc(self.client, vpc_id)
-        return True, before, {}
+        return True, {}
 
 
-def main():
-    rule = dict(type="list", elements="dict", default=[])
-    argument_spec = dict(
+def argument_spec():
+    rule = dict(type="list", elements="dict", default=[], options=plan.RULE_OPTIONS)
+    return dict(
         name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         cidr_block=dict(type="str"),
@@ -873,8 +971,11 @@ def main():
         tags=dict(type="dict", required=True, aliases=["resource_tags"]),
         load_balancer_interfaces_timeout=dict(type="int", default=900),
     )
+
+
+def main():
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=argument_spec(),
         required_if=[("state", "present", ("cidr_block",))],
         supports_check_mode=True,
     )
@@ -883,20 +984,16 @@ def main():
     network = Network(module)
     try:
         if module.params["state"] == "present":
-            changed, before, after = network.present()
+            changed, after = network.present()
         else:
-            changed, before, after = network.absent()
+            changed, after = network.absent()
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to converge network {module.params['name']!r}")
     result = dict(changed=changed, vpc=after, actions=network.actions)
     if module._diff:
-        result["diff"] = {
-            "before": before,
-            "after": {k: after.get(k) for k in ("vpc_id", "cidr_block")} if after else {},
-        }
-        result["diff"]["after"]["actions"] = network.actions
+        result["diff"] = {"before": network.diff_before, "after": network.diff_after}
     module.exit_json(**result)
 
 

@@ -156,8 +156,17 @@ def test_drift_is_reported_and_repaired(clean_emulator):
             {"IpProtocol": "tcp", "FromPort": 27017, "ToPort": 27017, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
         ],
     )
-    check = converge("staging", check=True)
+    check = converge("staging", check=True, diff=True)
     assert check.changed == 1, "--check must report the drift"
+    converge_task = "illustra.webstack.vpc : Converge the VPC, subnets, gateways, routes and security groups"
+    # The role runs on a lane host of playbooks/infrastructure.yml, not on localhost.
+    [diff] = [
+        r["diff"] for t in check.tasks if t["name"] == converge_task for r in t["hosts"].values() if r.get("changed")
+    ]
+    assert diff == {
+        "before": {"security_groups": {"db": {"ingress": ["tcp 27017 from 0.0.0.0/0", "tcp 27017 from group app"]}}},
+        "after": {"security_groups": {"db": {"ingress": ["tcp 27017 from group app"]}}},
+    }, "the diff shows the drifted rules, and only them"
     repair = converge("staging")
     assert repair.changed == 1, repair.summary()
     db = ec2.describe_security_groups(GroupIds=[db["GroupId"]])["SecurityGroups"][0]

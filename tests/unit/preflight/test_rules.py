@@ -275,6 +275,11 @@ def test_the_shipped_matrix_passes():
             "0-65535",
         ),
         ({"vpc_extra_security_groups": [{"description": "no key"}]}, "vpc_extra_security_groups[0]", "key and a description"),
+        (
+            {"vpc_extra_security_groups": [{"key": "ops", "description": "ops", "ingress": [{"ports": [443], "cidr_ips": ["10.0.0.0/8"]}]}]},
+            "vpc_extra_security_groups[0]",
+            "cidr_ips is not one",
+        ),
         # Certificates and DNS.
         ({"acm_subject_alternative_names": ["*.bad_name.example.com"]}, "acm_subject_alternative_names", "valid domain"),
         ({"acm_subject_alternative_names": ["x.example.com"] * 101}, "acm_subject_alternative_names", "1..100"),

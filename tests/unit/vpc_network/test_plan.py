@@ -122,6 +122,88 @@ def test_security_group_diff_revokes_what_the_spec_dropped():
 def test_unresolved_group_reference_is_a_placeholder_in_check_mode():
     want = plan.desired_permissions([{"ports": [80], "source_group": "alb"}], {"alb": None})
     assert list(want) == [("tcp", 80, 80, ("group", "<alb>"))]
+    assert plan.is_pending(("group", "<alb>")) and not plan.is_pending(("group", "sg-1"))
+    assert plan.describe_permission(next(iter(want))) == "tcp 80 from group <alb>"
+
+
+@pytest.mark.parametrize(
+    ("rule", "ports"),
+    [
+        ({"ports": [80, "443"]}, [(80, 80), (443, 443)]),
+        ({"ports": ["8000-8010"]}, [(8000, 8010)]),
+        ({"protocol": "all", "ports": None}, [(-1, -1)]),
+        ({"protocol": "-1"}, [(-1, -1)]),
+        ({"port": 22}, [(22, 22)]),
+    ],
+)
+def test_rule_ports(rule, ports):
+    assert plan.rule_ports(rule) == ports
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"ports": ["http"]}, "port 'http' is not a port"),
+        ({"ports": ["443-80"]}, "port '443-80' is not a port"),
+        ({"ports": [70000]}, "port 70000 is not a port"),
+        ({"protocol": "udp", "ports": None}, "a udp rule needs ports"),
+    ],
+)
+def test_bad_ports_are_refused(rule, message):
+    with pytest.raises(plan.PlanError, match=message):
+        plan.rule_ports(rule)
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (
+            [{"key": "app", "ingress": [{"ports": [80], "source_group": "lb"}]}],
+            r"security_groups\[key=app\]\.ingress\[0\]: source_group 'lb' is not the key of a group",
+        ),
+        (
+            [{"key": "app", "egress": [{"ports": ["x"], "cidr_ip": ["10.0.0.0/8"]}]}],
+            r"security_groups\[key=app\]\.egress\[0\]: port 'x'",
+        ),
+        ([{"key": "app"}, {"key": "app"}], "the key\\(s\\) app more than once"),
+    ],
+)
+def test_security_groups_are_checked_before_any_call(groups, message):
+    with pytest.raises(plan.PlanError, match=message):
+        plan.check_security_groups(groups)
+
+
+def test_a_valid_set_passes_the_check():
+    plan.check_security_groups(
+        [
+            {"key": "alb", "ingress": [{"ports": [443], "cidr_ip": ["0.0.0.0/0"]}], "egress": []},
+            {"key": "app", "ingress": [{"ports": [80], "source_group": "alb"}], "egress": [{"protocol": "all"}]},
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "direction", "text"),
+    [
+        (("tcp", 443, 443, ("cidr", "0.0.0.0/0")), "ingress", "tcp 443 from 0.0.0.0/0"),
+        (("tcp", 8000, 8010, ("group", "sg-1")), "ingress", "tcp 8000-8010 from group app"),
+        (("-1", -1, -1, ("cidr6", "::/0")), "egress", "all to ::/0"),
+    ],
+)
+def test_describe_permission(key, direction, text):
+    assert plan.describe_permission(key, {"sg-1": "app"}, direction) == text
+
+
+def test_route_targets_as_the_diff_shows_them():
+    routes = [
+        LOCAL,
+        {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "active"},
+        {"DestinationCidrBlock": "10.9.0.0/16", "NatGatewayId": "nat-2", "State": "blackhole"},
+        {"DestinationCidrBlock": "10.8.0.0/16", "TransitGatewayId": "tgw-1", "State": "active"},
+    ]
+    assert plan.route_targets(routes) == {"0.0.0.0/0": "nat-1", "10.9.0.0/16": "blackhole", "10.8.0.0/16": "tgw-1"}
+    assert plan.route_target({"NatGatewayId": None}) == "(created in this run)"
+    assert plan.route_target(None) is None
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,7 @@ def test_the_wait_ends_when_elb_has_released_them(clients, clock, monkeypatch, n
     monkeypatch.setattr(mod.ec2_api, "describe_internet_gateways", lambda *a, **kw: [])
     monkeypatch.setattr(mod.ec2_api, "describe_subnets", lambda *a, **kw: [])
     monkeypatch.setattr(mod.ec2_api, "delete_vpc", lambda client, vpc_id: deleted.append(vpc_id))
-    changed, _before, _after = net.absent()
+    changed, _after = net.absent()
     assert changed
     assert clock.sleeps == [mod.RELEASE_POLL_SECONDS] * 2
     assert deleted == ["nat", "the rest", VPC], "the network goes only once they are gone"
@@ -153,7 +153,7 @@ def test_check_mode_reports_the_wait_and_neither_waits_nor_deletes(clients, cloc
     net.check = True
     monkeypatch.setattr(net, "find_vpc", lambda: net.vpc)
     expect_start(stubs, [lb_eni("eni-a")])
-    changed, _before, _after = net.absent()
+    changed, _after = net.absent()
     assert changed
     assert net.actions == [
         "wait for 1 network interface(s) of deleted load balancers to go",
