@@ -13,7 +13,7 @@ Scenarios, in order, each peer with its own bucket:
               the median counts (one run varies by +-20% here). `s3_site_sync_listing` is s3_site_sync
               with compare=listing (what a first deploy, or one that verifies the bucket, pays): reported,
               not a target.
-Writes bench/results/site_sync.json with the times, the ratios and whether the targets of issue 3 are met.
+Writes bench/results/site_sync.json with the times, the ratios and whether the targets are met.
 """
 
 from __future__ import annotations

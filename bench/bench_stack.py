@@ -6,7 +6,7 @@
 
 Peers, each from an empty emulator (reset first):
   stock     bench/reference/stack.yml, one stock amazon.aws / community.aws task per resource (~60 tasks),
-            run as its README says: the baseline of issue 8;
+            run as its README says: the baseline;
   webstack  playbooks/site.yml -i inventories/prod -e webstack_confirm=prod: preflight and the
             infrastructure stage (no build or release is named, so there is no deploy or validation).
 Scenarios: create (empty account), no_change (converge again), check (--check on the converged stack).

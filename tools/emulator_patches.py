@@ -1,6 +1,6 @@
 """Small, documented fixes to gaps in the moto emulator (moto 5.2.5), applied by the harness only.
 
-Policy (DESIGN.md): where the emulator lacks or mangles an AWS behaviour, fix the emulator here,
+Policy (docs/development.md): where the emulator lacks or mangles an AWS behaviour, fix the emulator here,
 with a test in tests/unit/test_emulator_patches.py that shows the gap; never special-case the
 emulator inside the collection.
 """

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
-# podman here needs runc and ulimits within the host's hard limits (DESIGN.md).
+# podman here needs runc and ulimits within the host's hard limits (tools/podman/containers.conf says why).
 export CONTAINERS_CONF="$PWD/tools/podman/containers.conf"
 
 scenarios=("$@")

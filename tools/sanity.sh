@@ -2,7 +2,7 @@
 # ansible-test sanity on the collection's plugins. ansible-test wants the collection at
 # .../ansible_collections/illustra/webstack, so the checkout is copied into a temporary tree; its
 # pip bootstrap downloads a script from a host that is not reachable here, so a stand-in that uses
-# ensurepip and the system CA bundle is put where ansible-test caches that script (DESIGN.md).
+# ensurepip and the system CA bundle is put where ansible-test caches that script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

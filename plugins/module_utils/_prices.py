@@ -83,7 +83,7 @@ PRICE_TABLE = {
     "backup_ebs_gb_month": 0.05,
     # AWS Budgets: the first two budgets of an account are free; then per budget-day.
     "budget_day": 0.02,
-    # MongoDB Atlas dedicated/shared tiers on AWS, USD per month (the seed's own figures for M10 and M30).
+    # MongoDB Atlas dedicated/shared tiers on AWS, USD per month.
     "atlas_month": {"M0": 0.0, "M2": 9.0, "M5": 25.0, "M10": 57.0, "M20": 146.0, "M30": 285.0, "M40": 745.0},
 }
 

@@ -25,7 +25,7 @@ RESERVED_PREFIX = ".webstack/"
 STATE_KEY = RESERVED_PREFIX + "sync-state.json"
 STATE_FORMAT = 1
 
-# Every web type the issue lists, plus a few common neighbours. Lower-case extension -> type.
+# The types a web build holds (markup, scripts, styles, data, images, fonts, media). Lower-case extension -> type.
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import boto3
 
 # What a clean run builds for prod: one of every resource, or as many
-# as the design asks for (two NAT gateways, an instance per ASG slot and the database's, ...).
+# as prod's inventory asks for (two NAT gateways, an instance per ASG slot and the database's, ...).
 PROD_STACK = {
     "vpcs": 1,
     "subnets": 4,

@@ -23,7 +23,7 @@ AWX = ROOT / "awx"
 PLAYBOOK = ROOT / "playbooks" / "awx_configure.yml"
 AWX_COLLECTION = ROOT / ".venv" / "lib" / "python3.11" / "site-packages" / "ansible_collections" / "awx" / "awx"
 ENVS = ["dev", "staging", "prod"]
-# The operations of issue 7 that must be launchable from AWX, by playbook.
+# The operations that must be launchable from AWX, by playbook.
 REQUIRED_PLAYBOOKS = {
     "playbooks/site.yml",
     "playbooks/rollback.yml",

@@ -10,7 +10,7 @@ this package turns it into hosts and traffic, the way AWS would run them:
   groups and health checks; what HAProxy sees of each target goes back to the emulator's target
   health;
 - a local CA signs certificates for the names on the ACM certificates;
-- the edge (CloudFront and WAF stand-ins, issue 19) plugs in on top (see "Plug-ins").
+- the edge (CloudFront and WAF stand-ins) plugs in on top (see "Plug-ins").
 
 Entry points (the Makefile's e2e-up / e2e-down run these):
 

@@ -117,7 +117,7 @@ def converge_vars(env: str, release: str = RELEASE) -> dict:
         "backend_release_id": release,
         # The example app's seed step: its sample catalogue, upserted at start (examples/backend/README.md).
         "asg_app_env": {"SEED_PRODUCTS": "true"},
-        # The documented MongoDB test seam (DESIGN.md): the one wire-compatible server installable here.
+        # The MongoDB test seam (roles/mongodb/README.md, "Test seam"): the one wire-compatible server installable here.
         "mongodb_server_flavor": "secantusdb",
         # dev uses MongoDB Atlas; a placeholder connection string stands in for the vault's.
         "mongodb_atlas_uri": "mongodb+srv://demo:demo@cluster0.example.mongodb.net/illustra",

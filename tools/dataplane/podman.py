@@ -1,4 +1,4 @@
-"""podman, the way this machine needs it (DESIGN.md): runc, ulimits within the host's limits.
+"""podman, the way this machine needs it (tools/podman/containers.conf): runc, ulimits within the host's limits.
 
 Everything the harness creates carries the label `webstack.dataplane=<env>`, so `down` finds and
 removes it all, even what a crashed `up` left behind.

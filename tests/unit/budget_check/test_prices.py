@@ -24,27 +24,27 @@ def test_table_is_dated_and_positive():
 
 
 @pytest.mark.parametrize(
-    ("setup", "spec", "seed_total"),
+    ("setup", "spec", "expected_total"),
     [
         ("small", dict(instance_type="t3.small", atlas_tier="M10", data_transfer_gb=100), 120),
         ("medium", dict(instance_type="t3.medium", atlas_tier="M10", data_transfer_gb=300), 170),
         ("large", dict(instance_type="c5.large", instance_count=3, atlas_tier="M30", data_transfer_gb=550), 555),
     ],
 )
-def test_seed_setups_agree_with_the_seed_within_ten_percent(setup, spec, seed_total):
-    """The seed's own estimates (two/three instances, ALB, S3 + CloudFront, MongoDB Atlas)."""
+def test_reference_setups_are_priced_within_ten_percent(setup, spec, expected_total):
+    """Three reference setups (two/three instances, ALB, S3 + CloudFront, MongoDB Atlas) and their monthly totals."""
     full = dict(backend_mode="asg", database_mode="atlas", website_mode="cloudfront", monitoring_level="essential")
     full.update(spec)
     _, total = prices.estimate(full, TABLE)
-    assert total == pytest.approx(seed_total, rel=0.10), setup
+    assert total == pytest.approx(expected_total, rel=0.10), setup
 
 
-def test_seed_line_items():
+def test_reference_line_items():
     items, _ = prices.estimate(dict(backend_mode="asg", instance_type="t3.small", database_mode="none"), TABLE)
     by_name = {i["item"]: i["monthly_usd"] for i in items}
-    assert by_name["EC2 t3.small x2 (backend)"] == pytest.approx(30.37, abs=0.01)  # seed: $30
+    assert by_name["EC2 t3.small x2 (backend)"] == pytest.approx(30.37, abs=0.01)  # about $30 a month
     alb = by_name["Application Load Balancer"] + by_name["ALB capacity units (1 LCU)"]
-    assert alb == pytest.approx(22.27, abs=0.01)  # seed: $20 (before LCU)
+    assert alb == pytest.approx(22.27, abs=0.01)  # about $20 before capacity units
 
 
 @pytest.mark.parametrize(("env", "low", "high"), [("dev", 30, 45), ("staging", 100, 140), ("prod", 160, 200)])
