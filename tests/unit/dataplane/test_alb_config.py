@@ -150,3 +150,91 @@ def test_haproxy_states_become_the_albs_target_health(tmp_path, monkeypatch):
     haproxy.servers[(backend, "i-up-80")]["added"] = now
     report = {t["Id"]: (t["State"], t.get("Reason")) for t in haproxy.health(model)[TG]}
     assert report["i-up"] == ("unhealthy", "Target.FailedHealthChecks")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def target():
+    """A healthy target on loopback: an HTTP server answering 200 on /."""
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = alb.time.monotonic() + timeout
+    while alb.time.monotonic() < deadline:
+        if predicate():
+            return True
+        alb.time.sleep(0.2)
+    return False
+
+
+def test_the_targets_keep_their_health_when_the_reconciler_or_haproxy_restarts(tmp_path, target):
+    """A restarted reconciler (a new Haproxy object) takes over the running servers, and a restart of HAProxy
+    (a listener changed) carries them and their health over: no target is forced down, the API stays up."""
+    if not Path(alb.HAPROXY).exists():
+        pytest.skip("haproxy is not installed (make setup installs it)")
+    where = state.State("prod", {"dir": str(tmp_path), "addresses": {"alb": "127.0.0.1"}})
+    group = alb.TargetGroup(
+        arn=TG, name="illustra-prod-web", port=target, path="/", interval=1, timeout=1, healthy=3, unhealthy=2,
+        matcher="200", deregistration_delay=0, targets={f"i-one-{target}": ("127.0.0.1", target)},
+    )  # fmt: skip
+    listener = alb.Listener(
+        port=_free_port(), protocol="HTTP", certificate_arn=None, ssl_policy=None, rules=[],
+        default_actions=[{"Type": "forward", "TargetGroupArn": TG}],
+    )  # fmt: skip
+    model = alb.Model(load_balancers=[], listeners=[listener], target_groups={TG: group})
+    haproxy = alb.Haproxy(where)
+    try:
+        assert haproxy.apply(model)
+        haproxy.sync(model)
+        assert _wait_for(lambda: haproxy.health(model)[TG][0]["State"] == "healthy")
+
+        def after_restart(proxy) -> list[str]:
+            """The target's health as HAProxy reports it over the next two seconds (one sample per 0.1 s)."""
+            proxy.sync(model)
+            seen = []
+            for _ in range(20):
+                seen += [t["State"] for t in proxy.health(model)[TG]]
+                alb.time.sleep(0.1)
+            return seen
+
+        # The reconciler restarts: same configuration, HAProxy keeps running.
+        restarted = alb.Haproxy(where)
+        assert not restarted.apply(model)
+        assert set(after_restart(restarted)) == {"healthy"}
+        # A listener changes: HAProxy restarts, its servers' health goes with it.
+        old_pid = restarted.pid()
+        model.listeners.append(
+            alb.Listener(
+                port=_free_port(), protocol="HTTP", certificate_arn=None, ssl_policy=None, rules=[],
+                default_actions=[{"Type": "forward", "TargetGroupArn": TG}],
+            )
+        )  # fmt: skip
+        assert restarted.apply(model)
+        assert _wait_for(lambda: restarted.pid() not in (None, old_pid))
+        assert set(after_restart(restarted)) == {"healthy"}
+        # And the restarted HAProxy still drops a deregistered target.
+        group.targets.clear()
+        restarted.sync(model)
+        assert (group.backend, f"i-one-{target}") not in restarted.stats()
+    finally:
+        haproxy.stop()
+        _wait_for(lambda: haproxy.pid() is None, timeout=10)
