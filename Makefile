@@ -13,7 +13,7 @@ PYTEST := $(BIN)/python -m pytest
 .PHONY: setup demo test lint sanity unit integration molecule e2e e2e-up e2e-down bench clean
 
 setup: $(VENV)/.setup-done
-$(VENV)/.setup-done: requirements.txt tools/setup.sh tests/e2e/browser/package-lock.json
+$(VENV)/.setup-done: requirements.txt test-requirements.txt tools/setup.sh tests/e2e/browser/package-lock.json
 	bash tools/setup.sh
 	touch $@
 

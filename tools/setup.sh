@@ -32,7 +32,8 @@ done
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -r requirements.txt
+# The run-time requirements (ranges) and the toolchain that pins them, resolved together.
+.venv/bin/python -m pip install -q -r requirements.txt -r test-requirements.txt
 
 # The browser tests' driver, pinned in tests/e2e/browser/package-lock.json: playwright-core, which drives
 # Debian's chromium (it downloads no browser). Node and npm come from apt unless the machine has them.
