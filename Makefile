@@ -35,6 +35,10 @@ lint: setup
 	ruff format --check .
 	ansible-lint --offline
 	$(BIN)/python tools/gen_role_docs.py --check
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@mkdir -p .cache && antsibull-changelog generate --output .cache/CHANGELOG.md --output-format md
+	@cmp -s .cache/CHANGELOG.md CHANGELOG.md || { echo "CHANGELOG.md differs from changelogs/changelog.yaml: it is generated (antsibull-changelog generate)"; exit 1; }
 
 sanity: setup
 	bash tools/sanity.sh
