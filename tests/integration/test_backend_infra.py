@@ -144,7 +144,7 @@ def assert_compute(env, tg_arn):
     assert "KeyName" not in data
     assert data["IamInstanceProfile"]["Name"] == name
     user_data = base64.b64decode(data["UserData"]).decode()
-    assert user_data.startswith("#!/bin/bash")
+    assert user_data.startswith("#!/usr/bin/env bash\n")
     assert "illustra.webstack.nginx_backend" in user_data
     assert '"nginx_backend_app_port": 8001' in user_data or '"nginx_backend_app_port": "8001"' in user_data
     assert f"/illustra/{env}/mongodb/uri" in user_data

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: illustra.webstack developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Back up and restore one MongoDB database to/from S3, in mongodump's directory layout.
@@ -107,7 +106,7 @@ def export_database(db, out_dir):
 
     Returns {collection: document count}.
     """
-    _, json_util, raw = _bson()
+    _bson_module, json_util, raw = _bson()
     target = os.path.join(out_dir, db.name)
     os.makedirs(target, exist_ok=True)
     counts = {}
@@ -136,14 +135,14 @@ def export_database(db, out_dir):
 
 def read_bson_file(path):
     """Iterate the raw BSON documents of a `.bson.gz` file."""
-    bson, _, raw = _bson()
+    bson, _json_util, raw = _bson()
     with gzip.open(path, "rb") as fh:
         yield from bson.decode_file_iter(fh, codec_options=raw)
 
 
 def import_database(db, dump_db_dir, drop=True):
     """Load a mongodump-layout directory (one database) into `db`. Returns {collection: count}."""
-    _, json_util, raw = _bson()
+    _bson_module, json_util, raw = _bson()
     counts = {}
     for fname in sorted(os.listdir(dump_db_dir)):
         if not fname.endswith(".bson.gz"):
@@ -363,7 +362,7 @@ def load_config(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("command", choices=["backup", "restore"])
     parser.add_argument("--config", help="JSON config file (0600), written by the backup role")
     parser.add_argument("--name", default="latest", help="restore: dump stamp, file name or key; default latest")
