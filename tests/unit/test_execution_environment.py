@@ -136,8 +136,16 @@ def project_sync(tmp_path_factory):
     dest = tmp_path_factory.mktemp("requirements_collections")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(dest), ANSIBLE_LOCAL_TEMP=str(dest / "tmp"))
     proc = subprocess.run(
-        [VENV_BIN / "ansible-galaxy", "collection", "install", "-r", "collections/requirements.yml"]
-        + ["--collections-path", dest, "--offline"],
+        [
+            VENV_BIN / "ansible-galaxy",
+            "collection",
+            "install",
+            "-r",
+            "collections/requirements.yml",
+            "--collections-path",
+            dest,
+            "--offline",
+        ],
         capture_output=True,
         text=True,
         check=False,
