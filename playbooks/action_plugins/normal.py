@@ -6,4 +6,4 @@ controller, anything else the stock way. plugins/plugin_utils/run_in_controller.
 
 from __future__ import annotations
 
-from ansible_collections.illustra.webstack.plugins.plugin_utils.run_in_controller import ActionModule  # noqa: F401
+from ansible_collections.illustra.webstack.plugins.plugin_utils.run_in_controller import ActionModule  # noqa: F401  # pylint: disable=unused-import
