@@ -1,8 +1,13 @@
 """Small, documented fixes to gaps in the moto emulator (moto 5.2.5), applied by the harness only.
 
-Policy (docs/development.md): where the emulator lacks or mangles an AWS behaviour, fix the emulator here,
-with a test in tests/unit/test_emulator_patches.py that shows the gap; never special-case the
-emulator inside the collection.
+The rule (DESIGN.md, issue 17): a patch may add what moto lacks (an API, a field it drops) and must
+then behave as AWS does; it never makes the emulator accept what AWS refuses. Each docstring says
+what moto does, what AWS does (citing its documentation), and the verdict. Each patch has a test in
+tests/unit/test_emulator_patches.py showing the gap in plain moto and the patched behaviour. Never
+special-case the emulator inside the collection (docs/development.md).
+
+Besides these patches, tools/emulator.py sets MOTO_IAM_LOAD_MANAGED_POLICIES and, on request,
+INITIAL_NO_AUTH_ACTION_COUNT (IAM enforcement); tools/emulator_dns.py answers DNS for public zones.
 """
 
 from __future__ import annotations
@@ -11,16 +16,24 @@ import functools
 import os
 import re
 import threading
-from datetime import UTC
+
+import emulator_refresh
 
 
 def _keep_cloudfront_origin_fields() -> None:
-    """CloudFront: moto drops an origin's OriginAccessControlId and S3OriginConfig when it stores it.
+    """CloudFront: moto drops an origin's OriginAccessControlId and S3OriginConfig when it stores it,
+    and accepts an origin access control id that does not exist.
 
-    Real CloudFront returns both as sent, so a module comparing desired with actual would otherwise
-    see a change on every run. Keep the two fields on the model object so the serializer emits them.
+    AWS returns the origin as sent (CloudFront API Reference, Origin: OriginAccessControlId,
+    S3OriginConfig; GetDistributionConfig), so a module comparing desired with actual would otherwise see
+    a change on every run; and it refuses a distribution whose origin names an unknown origin access
+    control (CreateDistribution / UpdateDistribution error InvalidOriginAccessControl, 400).
+    Keep the two fields on the model object so the serializer emits them; refuse unknown ids.
+    Verdict: fills a dropped field, behaves as AWS does; the id check closes what moto accepted and AWS
+    refuses.
     """
     from moto.cloudfront import models  # noqa: PLC0415
+    from moto.cloudfront.exceptions import CloudFrontException  # noqa: PLC0415
 
     original = models.Origin.__init__
     if getattr(original, "_webstack_patched", False):
@@ -33,23 +46,70 @@ def _keep_cloudfront_origin_fields() -> None:
         if "S3OriginConfig" in origin:
             self.s3_origin_config = origin["S3OriginConfig"]
 
+    def refuse_unknown_access_controls(backend, config):
+        for origin in (config.get("Origins") or {}).get("Items") or []:
+            control = origin.get("OriginAccessControlId") if isinstance(origin, dict) else None
+            if control and control not in backend.origin_access_controls:
+                raise CloudFrontException("InvalidOriginAccessControl", "The origin access control is not valid.")
+
+    backend_class = models.CloudFrontBackend
+    create, update = backend_class.create_distribution_with_tags, backend_class.update_distribution
+
+    @functools.wraps(create)
+    def create_distribution_with_tags(self, distribution_config, tags):
+        refuse_unknown_access_controls(self, distribution_config)
+        return create(self, distribution_config, tags)
+
+    @functools.wraps(update)
+    def update_distribution(self, dist_config, _id, if_match):
+        refuse_unknown_access_controls(self, dist_config or {})
+        return update(self, dist_config, _id, if_match)
+
     __init__._webstack_patched = True
     models.Origin.__init__ = __init__
+    backend_class.create_distribution_with_tags = create_distribution_with_tags
+    backend_class.update_distribution = update_distribution
 
 
 def _budgets_subscribers_and_update() -> None:
     """Budgets: moto lacks DescribeSubscribersForNotification and UpdateBudget.
 
     moto stores each notification's subscribers but offers no call to read them back, and has no
-    UpdateBudget; real AWS has both. Without them a budget module can neither see a changed e-mail
-    list nor change a limit. Add the two calls on top of moto's own models.
+    UpdateBudget. AWS has both (AWS Budgets API Reference): DescribeSubscribersForNotification lists a
+    notification's subscribers (NotFoundException for an unknown budget or notification); UpdateBudget
+    replaces the budget - "You can change every part of a budget except for the budgetName and the
+    calculatedSpend", the calculated spend drops to zero, "Only one of BudgetLimit or
+    PlannedBudgetLimits can be present" - and refuses an unknown budget (NotFoundException).
+    Add the two calls on top of moto's own models: the update replaces the budget (it does not merge
+    into the old one, which would keep fields AWS drops), refuses both limits together, a missing limit
+    and BudgetType/TimeUnit values outside the API's enums (InvalidParameterException).
+    Verdict: fills the gap and behaves as AWS does. Not modelled: pagination of subscribers (a
+    notification has at most 11), content checks of budget names.
     """
     import json  # noqa: PLC0415
 
     from moto.budgets import models, responses  # noqa: PLC0415
+    from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
+    from moto.core.utils import unix_time  # noqa: PLC0415
 
     if getattr(responses.BudgetsResponse, "_webstack_patched", False):
         return
+
+    class InvalidParameterError(JsonRESTError):
+        code = 400
+
+        def __init__(self, message):
+            super().__init__("InvalidParameterException", message)
+
+    budget_types = (
+        "USAGE",
+        "COST",
+        "RI_UTILIZATION",
+        "RI_COVERAGE",
+        "SAVINGS_PLANS_UTILIZATION",
+        "SAVINGS_PLANS_COVERAGE",
+    )
+    time_units = ("DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY", "CUSTOM")
 
     def describe_subscribers_for_notification(self):
         budget = self.backend.budgets[self._get_param("AccountId")].get(self._get_param("BudgetName"))
@@ -62,11 +122,20 @@ def _budgets_subscribers_and_update() -> None:
         raise models.NotFoundException("Unable to get subscribers - the notification doesn't exist.")
 
     def update_budget(self):
-        new = self._get_param("NewBudget")
+        new = dict(self._get_param("NewBudget"))
         budget = self.backend.budgets[self._get_param("AccountId")].get(new["BudgetName"])
         if budget is None:
             raise models.NotFoundException("Unable to update budget - the budget doesn't exist.")
-        budget.budget.update(new)
+        if "BudgetLimit" in new and "PlannedBudgetLimits" in new:
+            raise InvalidParameterError("Only one of BudgetLimit or PlannedBudgetLimits can be present.")
+        if "BudgetLimit" not in new and "PlannedBudgetLimits" not in new:
+            raise models.BudgetMissingLimit()
+        if new.get("BudgetType") not in budget_types or new.get("TimeUnit") not in time_units:
+            raise InvalidParameterError("BudgetType and TimeUnit must be values the API defines.")
+        new.pop("CalculatedSpend", None)
+        new.setdefault("TimePeriod", budget.budget.get("TimePeriod"))
+        new["LastUpdatedTime"] = unix_time()
+        budget.budget = new
         return json.dumps({})
 
     responses.BudgetsResponse.describe_subscribers_for_notification = describe_subscribers_for_notification
@@ -77,10 +146,12 @@ def _budgets_subscribers_and_update() -> None:
 def _backup_vault_missing_is_access_denied() -> None:
     """AWS Backup: DescribeBackupVault on a vault that does not exist answers AccessDeniedException.
 
-    Real AWS answers 403 AccessDeniedException ("Insufficient privileges"), even with full rights
-    (aws/aws-sdk-js#2625, ansible-collections/amazon.aws#1436); amazon.aws.backup_vault relies on
-    that to know the vault is missing. moto 5.2.5 answers ResourceNotFoundException, which makes
-    the stock module fail on its create path. Answer as AWS does.
+    AWS answers 403 AccessDeniedException ("Insufficient privileges"), even with full rights: a
+    documented service quirk (aws/aws-sdk-js#2625, ansible-collections/amazon.aws#1436; AccessDenied is
+    among DescribeBackupVault's errors in the AWS Backup API Reference), which amazon.aws.backup_vault
+    relies on to know the vault is missing. moto 5.2.5 answers ResourceNotFoundException, which makes the
+    stock module fail on its create path. Answer as AWS does.
+    Verdict: changes only which refusal the emulator gives for a missing vault; it accepts nothing new.
     """
     from moto.backup import models  # noqa: PLC0415
     from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
@@ -1218,11 +1289,15 @@ def _s3_default_encryption_blocks_sse_c() -> None:
 def _ssm_debian_public_ami_parameters() -> None:
     """SSM: Debian's public AMI parameters (/aws/service/debian/release/...) are missing.
 
-    Real AWS publishes `/aws/service/debian/release/12/latest/amd64` (and arm64) as public SSM
-    parameters naming the latest Debian 12 AMI; moto 5.2.5 ships only the Amazon Linux, ECS and
-    global-infrastructure trees, and has no Debian image at all. Serve the two Debian 12 parameters
-    with one of moto's built-in HVM images (ami-785db401) so a role that resolves its AMI this way
-    runs unchanged against the emulator.
+    Debian's cloud team publishes the latest Debian 12 AMIs as public SSM parameters
+    (`/aws/service/debian/release/12/latest/amd64` and `.../arm64`; EC2 user guide, "Reference AMIs
+    using Systems Manager parameters": public parameters are read with GetParameter like any other).
+    moto 5.2.5 ships only the Amazon Linux, ECS and global-infrastructure trees, and has no Debian image.
+    Serve the two parameters, each naming one of moto's built-in images of the same architecture
+    (amd64: ami-785db401, x86_64; arm64: ami-0e9271c829888680e, arm64), data type aws:ec2:image.
+    Verdict: fills the gap; any other name under /aws/service/debian is still ParameterNotFound, and the
+    images are moto's (not Debian's): what the emulator proves is how the role resolves its AMI, not the
+    image.
     """
     from moto.ssm import models  # noqa: PLC0415
 
@@ -1230,18 +1305,20 @@ def _ssm_debian_public_ami_parameters() -> None:
     if getattr(original, "_webstack_patched", False):
         return
 
+    images = {"amd64": "ami-785db401", "arm64": "ami-0e9271c829888680e"}
+
     @functools.wraps(original)
     def _check_loading_status(self, key):
         original(self, key)
         if str(key or "").startswith("/aws/service/debian") and not getattr(self, "_webstack_debian_loaded", False):
             self._webstack_debian_loaded = True
-            for arch in ("amd64", "arm64"):
+            for arch, image in images.items():
                 name = f"/aws/service/debian/release/12/latest/{arch}"
                 super(models.ParameterDict, self).__getitem__(name).append(
                     models.Parameter(
                         account_id=self.account_id,
                         name=name,
-                        value="ami-785db401",
+                        value=image,
                         parameter_type="String",
                         description=None,
                         allowed_pattern=None,
@@ -1256,135 +1333,123 @@ def _ssm_debian_public_ami_parameters() -> None:
     models.ParameterDict._check_loading_status = _check_loading_status
 
 
+def _elbv2_target_health() -> None:
+    """ELB: moto reports every registered target healthy at once and a deregistered one unused at once.
+
+    AWS (Elastic Load Balancing API Reference, TargetHealth; Application Load Balancers user guide,
+    "Health checks for your target groups" and "Deregistration delay"): a newly registered target is
+    `initial` (Elb.RegistrationInProgress, then Elb.InitialHealthChecking) until HealthyThresholdCount
+    consecutive checks at HealthCheckIntervalSeconds have passed, then `healthy`; UnhealthyThresholdCount
+    failed checks make it `unhealthy`; a deregistered target is `draining`
+    (Target.DeregistrationInProgress) for deregistration_delay.timeout_seconds and is listed by
+    DescribeTargetHealth until then; a target group no listener forwards to reports `unused`
+    (Target.NotInUse); health checks turned off report `unavailable` (Target.HealthCheckDisabled); a
+    stopped or terminated instance reports `unused` (Target.InvalidState).
+
+    Modelled as above from the target group's own settings, in real seconds (emulator_refresh.py). The
+    emulator cannot send the health checks: the state is what they would give for an application that
+    answers, unless a health source says otherwise. The harness hook (not an AWS API):
+
+        POST /moto-api/webstack/target-health
+        {"TargetGroupArn": "...", "Targets": [{"Id": "i-...", "Port": 80, "State": "healthy|unhealthy|...",
+                                               "Reason": "Target.ResponseCodeMismatch", "Description": "..."}]}
+            A data plane's view (HAProxy standing in for the ALB): a reported state wins over the model for
+            that registered target until it is deregistered. Targets not registered are ignored (the answer
+            lists them under "Ignored"). State and Reason must be AWS's values.
+        POST /moto-api/webstack/target-health
+        {"TargetGroupArn": "...", "LaunchTemplateVersion": "3", "State": "unhealthy",
+         "Reason": "Target.ResponseCodeMismatch", "Description": "..."}   (Reason, Description optional)
+            A rule standing in for a broken release when no data plane runs: targets launched from that
+            launch template version fail their checks (`unhealthy` after UnhealthyThresholdCount checks).
+            "State": "healthy" clears the rule.
+        GET /moto-api/webstack/target-health?TargetGroupArn=...   the reports and rules in force.
+
+    POST /moto-api/reset wipes reports and rules with the target groups.
+    Verdict: fills a gap (moto has no health model) and then behaves as AWS does; it never reports a
+    target healthy sooner than AWS's checks could, so nothing passes here that AWS would hold back.
+    Not modelled: the health checks themselves (the data plane sends them), targets in Availability
+    Zones the load balancer does not enable, `unhealthy.draining`.
+    """
+    emulator_refresh.install_target_health()
+    emulator_refresh.install_hooks()
+
+
 def _autoscaling_instance_refresh() -> None:
     """Auto Scaling: instance refresh is not implemented (500), and instances misreport their version.
 
-    moto 5.2.5 answers 500 to StartInstanceRefresh / DescribeInstanceRefreshes / RollbackInstanceRefresh /
-    CancelInstanceRefresh, and reports every instance's launch template version as the template's
-    *default* version rather than the version the instance was launched from. Real AWS records the
-    launched version per instance and runs refreshes asynchronously.
+    moto 5.2.5 answers 500 to StartInstanceRefresh / DescribeInstanceRefreshes / CancelInstanceRefresh /
+    RollbackInstanceRefresh, and reports every instance's launch template version as the template's
+    default version rather than the version the instance was launched from.
 
-    Emulate a refresh that succeeds at once: apply the desired configuration to the group, replace
-    its instances (scale to 0 and back, so they deregister and re-register in the target groups),
-    and record the refresh as Successful. Rollback/Cancel then find no active refresh, as AWS says
-    once a refresh has ended. Failure and rollback paths are covered by unit tests on real-shaped
-    responses (tests/unit/autoscaling_release), not here.
+    Modelled as AWS runs a refresh (emulator_refresh.py), in real seconds, advancing on a background
+    thread and before every Auto Scaling, ELB and EC2 request:
+    - Pending, then InProgress ("The operation goes into Pending status while it is initializing. The
+      status should then quickly change to InProgress": user guide, "Check the status of an instance
+      refresh"); one active refresh per group, another start is InstanceRefreshInProgress.
+    - Rolling replacement in batches (user guide, "How an instance refresh works"; API reference,
+      RefreshPreferences): the healthy capacity never drops below MinHealthyPercentage (default 90, of
+      the desired capacity rounded up; 100 replaces one at a time); MaxHealthyPercentage (100-200, needs
+      MinHealthyPercentage, at most 100 apart) lets replacements launch before old instances terminate,
+      omitted it terminates and launches together; both bounds impossible launches one first.
+    - A replacement counts once healthy and warmed up (InstanceWarmup, default the group's health check
+      grace period): healthy means every target group reports it `healthy` for a group with target groups
+      and the ELB health check, the instance running and Healthy otherwise. The StatusReason says what it
+      waits for ("Waiting for remaining instances to be available. For example: i-... has insufficient data
+      to evaluate its health with Elastic Load Balancing.", as AWS words it).
+    - An unhealthy replacement past the grace period is marked Unhealthy and replaced (user guide,
+      "Health checks for instances in an Auto Scaling group"). When health does not come, the refresh
+      keeps retrying, then fails: "One-hour timeout: When an instance refresh is unable to continue making
+      replacements because your application doesn't pass health checks or there are instances on standby
+      or protected from scale in, it keeps retrying for an hour ... If the problem persists after an hour,
+      the operation fails" (user guide, instance refresh limitations). The harness may shorten that hour
+      (env WEBSTACK_EMULATOR_REFRESH_HEALTH_TIMEOUT, or POST /moto-api/webstack/instance-refresh
+      {"HealthTimeoutSeconds": n}; reset restores it): a shorter wait only fails sooner than AWS would.
+    - Failed; or with AutoRollback, RollbackInProgress then RollbackSuccessful (or RollbackFailed): the
+      instances the refresh launched are replaced from the group's saved configuration ("When rolling
+      back, Amazon EC2 Auto Scaling replaces the instances that have been deployed so far. The new
+      instances match the configuration that you last saved on the Auto Scaling group": "Undo changes with
+      a manual or auto rollback"). Failed is terminal in AWS's status list, so an automatic rollback goes
+      from InProgress to RollbackInProgress and RollbackDetails/StatusReason carry the failure.
+    - The group takes the desired configuration only when the refresh succeeds (StartInstanceRefresh,
+      DesiredConfiguration); a scale-out meanwhile launches from the desired configuration.
+    - Checkpoints (CheckpointPercentages, CheckpointDelay default 3600): a batch never overshoots the next
+      checkpoint, the refresh waits CheckpointDelay at each (Status InProgress, StatusReason says which;
+      that wording is ours) and ends at the last one; BakeTime shows Baking. SkipMatching skips instances
+      already on the desired version; PercentageComplete and InstancesToUpdate count replacements that are
+      healthy and warmed up, and PercentageComplete goes back down during a rollback.
+    - CancelInstanceRefresh: Cancelling (until the terminations it started have drained, unless
+      WaitForTransitioningInstances is false), then Cancelled, replacements kept. RollbackInstanceRefresh
+      while Pending/InProgress/Baking; IrreversibleInstanceRefresh without a desired configuration or on a
+      $Latest/$Default group; both answer ActiveInstanceRefreshNotFound when nothing is active. (AWS's API
+      has no IncorrectInstanceRefreshState error.)
+    - Old instances leave as Auto Scaling takes them out: Terminating while they drain from their target
+      groups (the deregistration delay), then terminated; a batch ends once they are gone. Scale in and
+      detach deregister too.
+    - HealthCheckGracePeriod: moto stores 0 (and an omitted value) as 300; AWS keeps 0, its API default
+      (CreateAutoScalingGroup). The grace period counts here: it delays the health-check replacement and is
+      the default warmup.
+    Verdict: fills the gap, then behaves as AWS does; preferences AWS refuses are refused (ValidationError)
+    and what the model does not cover (alarms, mixed instances policies, ReplaceRootVolume, launch
+    configurations, another launch template) is refused rather than accepted. Not modelled: warm pools,
+    lifecycle hooks, scaling activities, health-check replacement of instances outside a refresh.
     """
-    import uuid  # noqa: PLC0415
-    from datetime import datetime  # noqa: PLC0415
-
-    from moto.autoscaling import models, responses  # noqa: PLC0415
-    from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError  # noqa: PLC0415
-    from moto.core.responses import ActionResult  # noqa: PLC0415
-
-    if getattr(responses.AutoScalingResponse, "_webstack_refresh_patched", False):
-        return
-
-    class ActiveInstanceRefreshNotFoundError(AutoscalingClientError):
-        code = "ActiveInstanceRefreshNotFound"
-
-    original_init = models.InstanceState.__init__
-
-    @functools.wraps(original_init)
-    def __init__(self, *args, **kwargs):  # noqa: N807
-        original_init(self, *args, **kwargs)
-        group = self.auto_scaling_group
-        version = getattr(group, "provided_launch_template_version", None)
-        if group.ec2_launch_template is not None and version in (None, "$Default"):
-            version = group.ec2_launch_template.default_version_number
-        elif group.ec2_launch_template is not None and version == "$Latest":
-            version = group.ec2_launch_template.latest_version_number
-        self._webstack_lt_version = version
-
-    def launch_template(self):
-        group = self.auto_scaling_group
-        if group.ec2_launch_template is None:
-            return None
-        return {
-            "LaunchTemplateId": group.ec2_launch_template.id,
-            "LaunchTemplateName": group.ec2_launch_template.name,
-            "Version": str(getattr(self, "_webstack_lt_version", group.ec2_launch_template.default_version_number)),
-        }
-
-    models.InstanceState.__init__ = __init__
-    models.InstanceState.launch_template = property(launch_template)
-
-    def _refreshes(backend):
-        if not hasattr(backend, "_webstack_refreshes"):
-            backend._webstack_refreshes = {}
-        return backend._webstack_refreshes
-
-    def _group(backend, name):
-        if name not in backend.autoscaling_groups:
-            raise ValidationError(f"AutoScalingGroup name not found - {name}")
-        return backend.autoscaling_groups[name]
-
-    def start_instance_refresh(self):
-        backend = self.autoscaling_backend
-        name = self._get_param("AutoScalingGroupName")
-        group = _group(backend, name)
-        desired = self._get_param("DesiredConfiguration", {}) or {}
-        now = datetime.now(UTC)
-        if desired.get("LaunchTemplate"):
-            group._set_launch_configuration(None, desired["LaunchTemplate"], mixed_instances_policy=None)
-        capacity = group.desired_capacity
-        old_ids = [state.instance.id for state in group.instance_states]
-        group.set_desired_capacity(0)
-        group.set_desired_capacity(capacity)
-        for arn in group.target_group_arns:
-            registered = set(backend.elbv2_backend.target_groups[arn].targets)
-            gone = [{"Id": i} for i in old_ids if i in registered]
-            if gone:
-                backend.elbv2_backend.deregister_targets(arn, gone)
-        backend.update_attached_target_groups(name)
-        refresh = {
-            "InstanceRefreshId": str(uuid.uuid4()),
-            "AutoScalingGroupName": name,
-            "Status": "Successful",
-            "StatusReason": "Emulated: completed at once",
-            "StartTime": now,
-            "EndTime": now,
-            "PercentageComplete": 100,
-            "InstancesToUpdate": 0,
-            "Preferences": self._get_param("Preferences", {}) or {},
-            "DesiredConfiguration": desired,
-            "Strategy": self._get_param("Strategy") or "Rolling",
-        }
-        _refreshes(backend).setdefault(name, []).insert(0, refresh)
-        return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
-
-    def describe_instance_refreshes(self):
-        name = self._get_param("AutoScalingGroupName")
-        _group(self.autoscaling_backend, name)
-        found = _refreshes(self.autoscaling_backend).get(name, [])
-        ids = self._get_param("InstanceRefreshIds", []) or []
-        if ids:
-            found = [r for r in found if r["InstanceRefreshId"] in ids]
-        limit = self._get_int_param("MaxRecords", 50)
-        return ActionResult({"InstanceRefreshes": found[:limit]})
-
-    def _no_active(self):
-        name = self._get_param("AutoScalingGroupName")
-        _group(self.autoscaling_backend, name)
-        raise ActiveInstanceRefreshNotFoundError(
-            "No in progress or pending Instance Refresh found for Auto Scaling group " + name
-        )
-
-    responses.AutoScalingResponse.start_instance_refresh = start_instance_refresh
-    responses.AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
-    responses.AutoScalingResponse.rollback_instance_refresh = _no_active
-    responses.AutoScalingResponse.cancel_instance_refresh = _no_active
-    responses.AutoScalingResponse._webstack_refresh_patched = True
+    emulator_refresh.install_instance_refresh()
 
 
 def _ec2_launch_interfaces_delete_on_termination() -> None:
     """EC2: network interfaces created at launch outlive their instance.
 
-    Real EC2 deletes the interfaces it creates for an instance at launch when the instance terminates
-    (DeleteOnTermination defaults to true for them). moto 5.2.5 creates the implicit primary interface
-    with DeleteOnTermination false, so after an Auto Scaling Group is deleted its instances' interfaces
-    stay behind and the VPC cannot be deleted. Mark interfaces created at launch for deletion unless the
-    request named an existing interface or set DeleteOnTermination to false.
+    AWS deletes with the instance the primary interface that RunInstances creates when the request
+    names no network interface, and any interface the request creates with DeleteOnTermination true
+    (EC2 API Reference, InstanceNetworkInterfaceSpecification.DeleteOnTermination: "If set to true, the
+    interface is deleted when the instance is terminated"; EC2 user guide, network interface attributes).
+    moto 5.2.5 creates every interface with DeleteOnTermination false and ignores the request's value, so
+    after an Auto Scaling Group is deleted its instances' interfaces stay behind and the VPC cannot be
+    deleted. Mark for deletion the implicit primary interface and the interfaces created with
+    DeleteOnTermination true; leave the others (an existing interface attached at launch, or a created one
+    without the flag) as moto keeps them.
+    Verdict: behaves as AWS does. (An earlier version also deleted created interfaces whose request left
+    DeleteOnTermination unset; AWS documents no default for those, so it no longer assumes one.)
     """
     from moto.ec2.models import instances  # noqa: PLC0415
 
@@ -1394,15 +1459,14 @@ def _ec2_launch_interfaces_delete_on_termination() -> None:
 
     @functools.wraps(original)
     def prep_nics(self, nic_spec, *args, **kwargs):
-        existing = {n.get("NetworkInterfaceId") for n in nic_spec or [] if n.get("NetworkInterfaceId")}
-        keep = {
-            int(n.get("DeviceIndex", 0))
-            for n in nic_spec or []
-            if str(n.get("DeleteOnTermination", "")).lower() == "false"
+        spec = nic_spec or []
+        existing = {n.get("NetworkInterfaceId") for n in spec if n.get("NetworkInterfaceId")}
+        flagged = {
+            int(n.get("DeviceIndex", 0)) for n in spec if str(n.get("DeleteOnTermination", "")).lower() == "true"
         }
         original(self, nic_spec, *args, **kwargs)
         for index, nic in self.nics.items():
-            if nic.id not in existing and index not in keep:
+            if nic.id not in existing and (not spec or index in flagged):
                 nic.delete_on_termination = True
 
     prep_nics._webstack_patched = True
@@ -1658,8 +1722,10 @@ def _ec2_launch_template_version_user_data() -> None:
 
     moto 5.2.5 wraps UserData in its Base64EncodedString type in CreateLaunchTemplate but stores the
     raw string in CreateLaunchTemplateVersion; launching an instance (an Auto Scaling Group scaling or
-    refreshing onto version 2+) then trips an assertion. Real EC2 launches from any version. Wrap the
-    stored string when it is read.
+    refreshing onto version 2+) then trips an assertion. AWS launches from any version of a template
+    (EC2 user guide, "Modify a launch template (manage launch template versions)"). Wrap the stored
+    string when it is read.
+    Verdict: fixes a moto crash; it accepts nothing AWS refuses (the value was already stored).
     """
     from moto.core.types import Base64EncodedString  # noqa: PLC0415
     from moto.ec2.models import launch_templates  # noqa: PLC0415
@@ -1681,8 +1747,11 @@ def _ec2_launch_template_version_user_data() -> None:
 def _cloudfront_invalidation_status() -> None:
     """CloudFront: moto reports a finished invalidation as "COMPLETED"; AWS says "Completed".
 
-    botocore's invalidation_completed waiter matches AWS's spelling, so against plain moto it polls
-    until it gives up (10 minutes) and fails.
+    AWS's Invalidation.Status is InProgress, then Completed (CloudFront API Reference, Invalidation;
+    botocore's invalidation_completed waiter matches "Completed"), so against plain moto the waiter polls
+    until it gives up (10 minutes) and fails. Spell it as AWS does.
+    Verdict: fixes a spelling; accepts nothing new. moto completes every invalidation at once where AWS
+    takes minutes (README, "What the emulator does not prove").
     """
     from moto.cloudfront import models  # noqa: PLC0415
 
@@ -1727,12 +1796,25 @@ def _cloudfront_distribution_ids() -> None:
     models.Distribution.__init__ = __init__
 
 
-def _instances_take_launch_template_metadata_and_volumes() -> None:
-    """EC2: moto ignores a launch template's MetadataOptions, and adds its own unencrypted root
-    volume next to the template's block device mappings, for instances launched from it (an Auto
-    Scaling Group's among them). AWS applies both: IMDSv2 and the encrypted root volume.
+def _instances_take_launch_template_settings() -> None:
+    """EC2: instances launched from a launch template miss its IMDS options, volumes and instance profile.
+
+    moto 5.2.5 ignores a launch template's MetadataOptions and IamInstanceProfile for instances launched
+    from it (an Auto Scaling Group's among them), adds its own unencrypted root volume next to the
+    template's block device mappings, and reads the template's *default* version even when the launch
+    names another. AWS launches with every parameter of the version named (EC2 user guide, "Launch an
+    instance from a launch template"; RunInstances, LaunchTemplate: "Parameters specified in the launch
+    template are used, unless overridden"): IMDSv2, the encrypted root volume and the instance profile
+    (DescribeInstances shows IamInstanceProfile).
+
+    Apply the named version's MetadataOptions, BlockDeviceMappings and IamInstanceProfile unless the
+    request sets them itself, and remember which template version launched the instance.
+    Verdict: fills the gap and behaves as AWS does. A profile that does not exist is refused, as
+    RunInstances refuses it (AWS would instead fail the Auto Scaling group's launch activity, not the
+    CreateAutoScalingGroup call: stricter here, never more lenient).
     """
     from moto.ec2.models import instances  # noqa: PLC0415
+    from moto.ec2.utils import filter_iam_instance_profiles  # noqa: PLC0415
 
     original = instances.InstanceBackend.run_instances
     if getattr(original, "_webstack_patched", False):
@@ -1740,13 +1822,32 @@ def _instances_take_launch_template_metadata_and_volumes() -> None:
 
     @functools.wraps(original)
     def run_instances(self, image_id, count, user_data, security_group_names, **kwargs):
+        profile = None
+        version = None
         if kwargs.get("launch_template"):
-            data = self._get_template_from_args(kwargs["launch_template"]).data
+            version = self._get_template_from_args(kwargs["launch_template"])
+            data = version.data
             if not kwargs.get("metadata_options") and data.get("MetadataOptions"):
                 kwargs["metadata_options"] = data["MetadataOptions"]
             if "block_device_mappings" not in kwargs and data.get("BlockDeviceMappings"):
                 kwargs["block_device_mappings"] = data["BlockDeviceMappings"]
-        return original(self, image_id, count, user_data, security_group_names, **kwargs)
+            wanted = data.get("IamInstanceProfile") or {}
+            explicit = kwargs.get("iam_instance_profile_name") or kwargs.get("iam_instance_profile_arn")
+            if (wanted.get("Name") or wanted.get("Arn")) and not explicit:
+                profile = {
+                    "iam_instance_profile_name": wanted.get("Name"),
+                    "iam_instance_profile_arn": wanted.get("Arn"),
+                }
+                filter_iam_instance_profiles(
+                    self.account_id, partition=self.partition, **profile
+                )  # refuse a missing one
+        reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
+        for instance in reservation.instances:
+            if version is not None:
+                instance._webstack_lt = (version.template.id, version.number)
+            if profile is not None:
+                self.associate_iam_instance_profile(instance_id=instance.id, **profile)
+        return reservation
 
     run_instances._webstack_patched = True
     instances.InstanceBackend.run_instances = run_instances
@@ -1762,7 +1863,15 @@ def _backup_selections() -> None:
     plan, or an unknown selection, is a ResourceNotFoundException (HTTP 400, as AWS's API reference
     gives it); DeleteBackupPlan refuses while the plan still has selections (InvalidRequestException).
     Selections live on moto's backup backend, so POST /moto-api/reset wipes them with the plans.
+    The request's documented constraints are refused as AWS refuses them (AWS Backup API Reference,
+    CreateBackupSelection / BackupSelection, InvalidParameterValueException): a SelectionName outside
+    1-50 of [a-zA-Z0-9-_.], an IamRoleArn that is not an IAM role ARN, a ListOfTags condition other than
+    STRINGEQUALS ("ListOfTags supports only StringEquals"). CreatorRequestId is the idempotency token:
+    the same token again returns the same selection, with another body it is AlreadyExistsException.
+    Verdict: fills the gap and behaves as AWS does. Not modelled: whether the role exists and may be
+    passed (iam:PassRole), the 500/30 ARN limits.
     """
+    import re  # noqa: PLC0415
     import uuid  # noqa: PLC0415
 
     from moto.backup import exceptions, models, responses  # noqa: PLC0415
@@ -1793,19 +1902,38 @@ def _backup_selections() -> None:
         keys = ("SelectionId", "BackupPlanId", "CreationDate", "CreatorRequestId")
         return {k: record[k] for k in keys if record.get(k) is not None}
 
-    def create_backup_selection(self):
-        found = selections(self.backup_backend, self._get_param("backupPlanId"))
-        wanted = dict(self._get_param("BackupSelection") or {})
+    def refuse_invalid(wanted, token):
+        if not re.fullmatch(r"[a-zA-Z0-9\-_.]{1,50}", str(wanted.get("SelectionName") or "")):
+            raise exceptions.InvalidParameterValueException(
+                "Invalid SelectionName: it must contain 1 to 50 alphanumeric or '-_.' characters."
+            )
+        if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", str(wanted.get("IamRoleArn") or "")):
+            raise exceptions.InvalidParameterValueException("Invalid IamRoleArn: it must be an IAM role ARN.")
+        if any(t.get("ConditionType") != "STRINGEQUALS" for t in wanted.get("ListOfTags") or []):
+            raise exceptions.InvalidParameterValueException("ListOfTags supports only the STRINGEQUALS condition type.")
+        if token is not None and not re.fullmatch(r"[a-zA-Z0-9\-_.]{1,50}", str(token)):
+            raise exceptions.InvalidParameterValueException("Invalid CreatorRequestId.")
         if not wanted.get("Resources") and not wanted.get("ListOfTags"):
             raise exceptions.InvalidParameterValueException(
                 "Invalid backup selection. Either 'ListOfTags' or 'Resources' section must be non-empty."
             )
+
+    def create_backup_selection(self):
+        found = selections(self.backup_backend, self._get_param("backupPlanId"))
+        wanted = dict(self._get_param("BackupSelection") or {})
+        token = self._get_param("CreatorRequestId")
+        refuse_invalid(wanted, token)
         for key in ("Resources", "ListOfTags", "NotResources"):
             wanted[key] = wanted.get(key) or []
         conditions = wanted.get("Conditions") or {}
         wanted["Conditions"] = {
             op: conditions.get(op) or [] for op in ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
         }
+        same = next((r for r in found.values() if token is not None and r["CreatorRequestId"] == token), None)
+        if same is not None:
+            if same["BackupSelection"] != wanted:
+                raise exceptions.AlreadyExistsException(msg="CreatorRequestId was used for another backup selection.")
+            return ActionResult({k: same[k] for k in ("SelectionId", "BackupPlanId", "CreationDate")})
         record = {
             "SelectionId": str(uuid.uuid4()),
             "BackupPlanId": self._get_param("backupPlanId"),
@@ -2049,13 +2177,14 @@ PATCHES = [
     _s3_default_encryption_blocks_sse_c,
     _s3_logging_target_policy,
     _ssm_debian_public_ami_parameters,
+    _elbv2_target_health,
     _autoscaling_instance_refresh,
     _ec2_launch_interfaces_delete_on_termination,
     _elbv2_load_balancer_interfaces,
     _ec2_launch_template_version_user_data,
     _cloudfront_invalidation_status,
     _cloudfront_distribution_ids,
-    _instances_take_launch_template_metadata_and_volumes,
+    _instances_take_launch_template_settings,
     _backup_selections,
     _wafv2_logging_destinations,
     _acm_validation_follows_route53,

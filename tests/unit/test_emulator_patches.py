@@ -4,6 +4,12 @@ The "gap" tests use moto's models in this process (unpatched); the "fixed" tests
 harness's emulator (patched), the way every playbook reaches it.
 """
 
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import boto3
 import pytest
 
@@ -61,6 +67,38 @@ def test_fixed_cloudfront_keeps_origin_access_control_and_s3_config(clean_emulat
     stored = cloudfront.get_distribution_config(Id=dist["Id"])["DistributionConfig"]["Origins"]["Items"][0]
     assert stored["OriginAccessControlId"] == oac
     assert stored["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+
+
+def _distribution_config(reference, origin):
+    return {
+        "CallerReference": reference,
+        "Comment": reference,
+        "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "s3",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+    }
+
+
+def test_gap_plain_moto_accepts_an_unknown_origin_access_control():
+    from moto import mock_aws
+    from moto.cloudfront import models
+
+    if getattr(models.Origin.__init__, "_webstack_patched", False):
+        pytest.skip("moto already patched in this process")
+    with mock_aws():
+        cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+        assert cloudfront.create_distribution(DistributionConfig=_distribution_config("gap-oac", _origin("E2NOSUCH")))
+
+
+def test_fixed_unknown_origin_access_control_is_refused(clean_emulator):
+    cloudfront = boto3.client("cloudfront")
+    with pytest.raises(cloudfront.exceptions.ClientError, match="InvalidOriginAccessControl"):
+        cloudfront.create_distribution(DistributionConfig=_distribution_config("fixed-oac", _origin("E2NOSUCH")))
+    assert cloudfront.list_distributions()["DistributionList"].get("Items", []) == []
 
 
 # ---- AWS Backup: a missing vault answers AccessDeniedException (as AWS does), not ResourceNotFound
@@ -148,9 +186,13 @@ def test_gap_plain_moto_has_no_debian_public_parameters():
 
 
 def test_fixed_debian_public_parameter_names_a_runnable_ami(clean_emulator):
-    name = "/aws/service/debian/release/12/latest/amd64"
-    ami = boto3.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-    assert boto3.client("ec2").describe_images(ImageIds=[ami])["Images"]
+    for arch, expected in (("amd64", "x86_64"), ("arm64", "arm64")):
+        name = f"/aws/service/debian/release/12/latest/{arch}"
+        ami = boto3.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+        (image,) = boto3.client("ec2").describe_images(ImageIds=[ami])["Images"]
+        assert image["Architecture"] == expected
+    with pytest.raises(boto3.client("ssm").exceptions.ParameterNotFound):
+        boto3.client("ssm").get_parameter(Name="/aws/service/debian/release/13/latest/amd64")
 
 
 def test_gap_plain_moto_lacks_budget_subscribers_and_update():
@@ -185,6 +227,20 @@ def test_fixed_budgets_reads_subscribers_and_updates_the_limit(clean_emulator):
     assert got["Subscribers"] == subscribers
     budgets.update_budget(AccountId=account, NewBudget=dict(budget, BudgetLimit={"Amount": "75", "Unit": "USD"}))
     assert budgets.describe_budget(AccountId=account, BudgetName="patch")["Budget"]["BudgetLimit"]["Amount"] == "75"
+
+    # UpdateBudget replaces the budget: a filter left out of the new budget is gone.
+    filtered = dict(budget, CostFilters={"Region": ["us-east-1"]})
+    budgets.update_budget(AccountId=account, NewBudget=filtered)
+    assert budgets.describe_budget(AccountId=account, BudgetName="patch")["Budget"]["CostFilters"] == {
+        "Region": ["us-east-1"]
+    }
+    budgets.update_budget(AccountId=account, NewBudget=budget)
+    assert "CostFilters" not in budgets.describe_budget(AccountId=account, BudgetName="patch")["Budget"]
+    both = dict(budget, PlannedBudgetLimits={"1767225600": {"Amount": "50", "Unit": "USD"}})
+    with pytest.raises(budgets.exceptions.InvalidParameterException):
+        budgets.update_budget(AccountId=account, NewBudget=both)
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.update_budget(AccountId=account, NewBudget=dict(budget, BudgetName="missing"))
 
 
 _HEADERS_POLICY = {
@@ -228,60 +284,544 @@ def test_fixed_response_headers_policy_lifecycle(clean_emulator):
         cloudfront.get_response_headers_policy(Id=policy_id)
 
 
-# ---- Auto Scaling: instance refresh, and the launch template version of each instance
+# ---- ELB target health and Auto Scaling instance refresh, modelled as AWS runs them (emulator_refresh.py)
+
+HEALTH = {"HealthCheckIntervalSeconds": 5, "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 2}
+
+
+def _wait_until(probe, timeout, period=0.2):
+    """Poll `probe` until it returns something truthy (bounded); returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(period)
+
+
+def _hook(endpoint, path, body, method="POST"):
+    data = None if method == "GET" else json.dumps(body).encode()
+    url = f"{endpoint}/moto-api/webstack/{path}"
+    if method == "GET":
+        url += "?" + urllib.parse.urlencode(body)
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _network(ec2, cidr="10.96"):
+    vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{n}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for n, az in ((1, "a"), (2, "b"))
+    ]
+    return vpc, subnets
+
+
+def _served_target_group(elb, vpc, subnets, name="refresh", delay=1):
+    """A target group a load balancer's listener forwards to (AWS reports targets of an unused one unused)."""
+    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc, **HEALTH)["TargetGroups"][0]
+    elb.modify_target_group_attributes(
+        TargetGroupArn=tg["TargetGroupArn"],
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": str(delay)}],
+    )
+    lb = elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
+    )
+    return tg["TargetGroupArn"]
+
+
+def _template(ec2, name, versions=2):
+    lt = ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData={"ImageId": "ami-785db401"})
+    lt_id = lt["LaunchTemplate"]["LaunchTemplateId"]
+    for _ in range(versions - 1):
+        ec2.create_launch_template_version(LaunchTemplateId=lt_id, LaunchTemplateData={"ImageId": "ami-785db401"})
+    return lt_id
+
+
+def _group(asg, name, lt_id, subnets, size, tg=None, version="1", grace=0):
+    kwargs = {"TargetGroupARNs": [tg], "HealthCheckType": "ELB"} if tg else {"HealthCheckType": "EC2"}
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateId": lt_id, "Version": version},
+        MinSize=0,
+        MaxSize=size * 2 + 2,
+        DesiredCapacity=size,
+        VPCZoneIdentifier=subnets[0],
+        HealthCheckGracePeriod=grace,
+        **kwargs,
+    )
+
+
+def _describe(asg, name):
+    group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+    refreshes = asg.describe_instance_refreshes(AutoScalingGroupName=name)["InstanceRefreshes"]
+    return group, (refreshes[0] if refreshes else {})
+
+
+def _health(elb, tg, targets=None):
+    kwargs = {"Targets": [{"Id": t} for t in targets]} if targets else {}
+    found = elb.describe_target_health(TargetGroupArn=tg, **kwargs)["TargetHealthDescriptions"]
+    return {t["Target"]["Id"]: (t["TargetHealth"]["State"], t["TargetHealth"].get("Reason")) for t in found}
+
+
+@pytest.mark.parametrize(
+    "desired, in_service, healthy, remaining, min_pct, max_pct, unhealthy, cap, expect",
+    [
+        (1, 1, 1, 1, 100, 200, 0, None, (1, 0)),  # one instance, launch before terminate
+        (2, 2, 2, 2, 100, 200, 0, None, (2, 0)),  # max 200 %: the whole group launches first
+        (2, 2, 2, 2, 100, None, 0, None, (0, 1)),  # max omitted, min 100 %: one at a time
+        (10, 10, 10, 10, 80, None, 0, None, (0, 2)),  # AWS's example: 10 instances, 80 % -> two at a time
+        (10, 10, 10, 10, 90, 110, 0, None, (1, 1)),  # one above, one below
+        (1, 1, 1, 1, 100, 100, 0, None, (1, 0)),  # both bounds impossible: launch one first
+        (4, 4, 4, 4, 0, None, 0, None, (0, 4)),  # 0 %: everything at once
+        (10, 10, 10, 10, 80, None, 0, 1, (0, 1)),  # a checkpoint needs one more
+        (2, 2, 1, 2, 100, None, 0, None, (0, 0)),  # already below the minimum: wait
+        (2, 2, 1, 2, 100, None, 1, None, (0, 1)),  # ... but an unhealthy old instance may go
+        (3, 3, 3, 1, 0, None, 0, None, (0, 1)),  # never more than what is left
+    ],
+)
+def test_refresh_batches_keep_the_healthy_bounds(
+    desired, in_service, healthy, remaining, min_pct, max_pct, unhealthy, cap, expect
+):
+    import emulator_refresh
+
+    got = emulator_refresh.plan_batch(desired, in_service, healthy, remaining, min_pct, max_pct, unhealthy, cap)
+    assert got == expect
+    launch_first, terminate_now = got
+    if max_pct is not None and expect != (1, 0):
+        assert in_service + launch_first <= desired * max_pct // 100
+    if unhealthy == 0 and healthy >= -(-desired * min_pct // 100):
+        assert healthy - terminate_now >= -(-desired * min_pct // 100) or (max_pct is None and terminate_now == 1)
+
+
+@pytest.mark.parametrize(
+    "checkpoints, reached, replaced, total, expect",
+    [
+        ([], 0, 0, 4, None),
+        ([50, 100], 0, 0, 4, 2),
+        ([25, 100], 0, 0, 4, 1),
+        ([50, 100], 1, 2, 4, 2),
+        ([10, 40, 100], 0, 0, 2, 1),  # AWS's example: two instances, the first replacement passes 10 and 40
+        ([20, 50], 2, 1, 2, None),  # a partial refresh past its last checkpoint
+    ],
+)
+def test_refresh_never_overshoots_a_checkpoint(checkpoints, reached, replaced, total, expect):
+    import emulator_refresh
+
+    assert emulator_refresh.checkpoint_cap(checkpoints, reached, replaced, total) == expect
 
 
 def test_gap_plain_moto_has_no_instance_refresh():
     from moto.autoscaling import responses
 
     if getattr(responses.AutoScalingResponse, "_webstack_refresh_patched", False):
-        import pytest
-
         pytest.skip("moto already patched in this process")
     assert not hasattr(responses.AutoScalingResponse, "start_instance_refresh")
     assert not hasattr(responses.AutoScalingResponse, "describe_instance_refreshes")
 
 
-def test_fixed_instance_refresh_applies_the_desired_version_and_replaces_instances(clean_emulator):
-    import pytest
-    from botocore.exceptions import ClientError
+def test_gap_plain_moto_reports_targets_healthy_at_once_and_unused_at_once():
+    from moto import mock_aws
+    from moto.elbv2 import models
 
-    ec2 = boto3.client("ec2")
-    asg = boto3.client("autoscaling")
-    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.99.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    lt = ec2.create_launch_template(LaunchTemplateName="refresh", LaunchTemplateData={"ImageId": "ami-785db401"})[
-        "LaunchTemplate"
-    ]["LaunchTemplateId"]
-    ec2.create_launch_template_version(LaunchTemplateId=lt, LaunchTemplateData={"ImageId": "ami-1e749f67"})
-    asg.create_auto_scaling_group(
-        AutoScalingGroupName="refresh",
-        LaunchTemplate={"LaunchTemplateId": lt, "Version": "1"},
-        MinSize=2,
-        MaxSize=2,
-        DesiredCapacity=2,
-        VPCZoneIdentifier=subnet,
+    if getattr(models.FakeTargetGroup.register, "_webstack_patched", False):
+        pytest.skip("moto already patched in this process")
+    with mock_aws():
+        ec2, elb = boto3.client("ec2", region_name="us-east-1"), boto3.client("elbv2", region_name="us-east-1")
+        vpc, subnets = _network(ec2)
+        tg = _served_target_group(elb, vpc, subnets, delay=300)
+        instance = ec2.run_instances(ImageId="ami-785db401", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": instance}])
+        assert _health(elb, tg)[instance][0] == "healthy", "AWS: initial until the checks pass"
+        elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": instance}])
+        assert _health(elb, tg, [instance])[instance][0] == "unused", "AWS: draining for the deregistration delay"
+
+
+def test_fixed_target_health_draining_not_in_use_and_reports(clean_emulator):
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    vpc, subnets = _network(ec2)
+    tg = _served_target_group(elb, vpc, subnets, delay=1)
+    instances = [
+        i["InstanceId"] for i in ec2.run_instances(ImageId="ami-785db401", MinCount=3, MaxCount=3)["Instances"]
+    ]
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": i} for i in instances])
+    assert set(_health(elb, tg).values()) == {("initial", "Elb.RegistrationInProgress")}
+
+    # A data plane's report wins over the model, for registered targets only.
+    status, answer = _hook(
+        clean_emulator,
+        "target-health",
+        {
+            "TargetGroupArn": tg,
+            "Targets": [
+                {
+                    "Id": instances[0],
+                    "Port": 80,
+                    "State": "unhealthy",
+                    "Reason": "Target.ResponseCodeMismatch",
+                    "Description": "Health checks failed with these codes: [502]",
+                },
+                {"Id": "i-0123456789abcdef0", "State": "healthy"},
+            ],
+        },
     )
-    before = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["refresh"])["AutoScalingGroups"][0]
-    assert {i["LaunchTemplate"]["Version"] for i in before["Instances"]} == {"1"}
+    assert status == 200 and answer["Applied"] == [instances[0]] and answer["Ignored"] == ["i-0123456789abcdef0"]
+    described = elb.describe_target_health(TargetGroupArn=tg, Targets=[{"Id": instances[0]}])[
+        "TargetHealthDescriptions"
+    ]
+    assert described[0]["TargetHealth"] == {
+        "State": "unhealthy",
+        "Reason": "Target.ResponseCodeMismatch",
+        "Description": "Health checks failed with these codes: [502]",
+    }
+    status, listed = _hook(clean_emulator, "target-health", {"TargetGroupArn": tg}, method="GET")
+    assert status == 200 and [r["Id"] for r in listed["Reports"]] == [instances[0]]
+
+    # Deregistered: draining for the deregistration delay (and listed), then gone.
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": instances[0]}])
+    assert _health(elb, tg)[instances[0]] == ("draining", "Target.DeregistrationInProgress")
+    assert _wait_until(lambda: instances[0] not in _health(elb, tg), 10)
+    assert _health(elb, tg, [instances[0]])[instances[0]] == ("unused", "Target.NotRegistered")
+
+    # A stopped instance, and a target group no listener forwards to.
+    ec2.stop_instances(InstanceIds=[instances[1]])
+    assert _health(elb, tg)[instances[1]] == ("unused", "Target.InvalidState")
+    idle = elb.create_target_group(Name="idle", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0][
+        "TargetGroupArn"
+    ]
+    elb.register_targets(TargetGroupArn=idle, Targets=[{"Id": instances[2]}])
+    assert _health(elb, idle)[instances[2]] == ("unused", "Target.NotInUse")
+
+
+def test_fixed_hooks_refuse_what_they_cannot_apply(clean_emulator):
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    vpc, subnets = _network(ec2)
+    tg = _served_target_group(elb, vpc, subnets)
+    bad = [
+        (
+            "target-health",
+            {"TargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1", "Targets": []},
+        ),
+        ("target-health", {"TargetGroupArn": tg, "Targets": [{"Id": "i-1", "State": "fine"}]}),
+        ("target-health", {"TargetGroupArn": tg, "Targets": [{"Id": "i-1", "State": "unhealthy", "Reason": "Bad"}]}),
+        ("target-health", {"TargetGroupArn": tg, "LaunchTemplateVersion": "$Latest", "State": "unhealthy"}),
+        ("target-health", {"TargetGroupArn": tg, "LaunchTemplateVersion": "2", "State": "draining"}),
+        ("target-health", {"TargetGroupArn": tg}),
+        ("instance-refresh", {"HealthTimeoutSeconds": 7200}),
+    ]
+    for path, body in bad:
+        status, answer = _hook(clean_emulator, path, body)
+        assert status == 400 and answer["Error"], (body, answer)
+
+
+def test_fixed_refresh_rolls_in_batches_on_target_health(clean_emulator):
+    ec2, elb, asg = boto3.client("ec2"), boto3.client("elbv2"), boto3.client("autoscaling")
+    vpc, subnets = _network(ec2)
+    tg = _served_target_group(elb, vpc, subnets)
+    lt = _template(ec2, "rolling")
+    _group(asg, "rolling", lt, subnets, 2, tg=tg, grace=2)
+    group, _ = _describe(asg, "rolling")
+    before = {i["InstanceId"] for i in group["Instances"]}
+    assert {i["LaunchTemplate"]["Version"] for i in group["Instances"]} == {"1"}
+    assert {s for s, _r in _health(elb, tg).values()} == {"initial"}, "new targets start initial"
+    # HealthyThresholdCount (2) checks HealthCheckIntervalSeconds (5) apart: healthy after 10 s, not before.
+    assert _wait_until(lambda: {s for s, _r in _health(elb, tg).values()} == {"healthy"}, 20)
 
     refresh_id = asg.start_instance_refresh(
-        AutoScalingGroupName="refresh",
+        AutoScalingGroupName="rolling",
         DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateId": lt, "Version": "2"}},
-        Preferences={"MinHealthyPercentage": 100, "AutoRollback": True, "SkipMatching": True},
+        Preferences={
+            "MinHealthyPercentage": 100,
+            "MaxHealthyPercentage": 200,
+            "InstanceWarmup": 1,
+            "SkipMatching": True,
+        },
     )["InstanceRefreshId"]
-    (refresh,) = asg.describe_instance_refreshes(AutoScalingGroupName="refresh")["InstanceRefreshes"]
-    assert (refresh["InstanceRefreshId"], refresh["Status"]) == (refresh_id, "Successful")
-    assert refresh["DesiredConfiguration"]["LaunchTemplate"]["Version"] == "2"
+    samples = []
 
-    after = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["refresh"])["AutoScalingGroups"][0]
-    assert after["LaunchTemplate"]["Version"] == "2"
-    assert {i["LaunchTemplate"]["Version"] for i in after["Instances"]} == {"2"}
-    assert len(after["Instances"]) == 2
-    assert not {i["InstanceId"] for i in after["Instances"]} & {i["InstanceId"] for i in before["Instances"]}
+    def sample():
+        group, refresh = _describe(asg, "rolling")
+        health = _health(elb, tg)
+        serving = [
+            i
+            for i in group["Instances"]
+            if i["LifecycleState"] == "InService" and health.get(i["InstanceId"], ("",))[0] == "healthy"
+        ]
+        samples.append(
+            (refresh["Status"], len(serving), len(group["Instances"]), group["LaunchTemplate"]["Version"], refresh)
+        )
+        return refresh["Status"] not in ("Pending", "InProgress")
 
-    with pytest.raises(ClientError, match="ActiveInstanceRefreshNotFound"):
-        asg.rollback_instance_refresh(AutoScalingGroupName="refresh")
+    assert _wait_until(sample, 60, period=0.1)
+    statuses = [s[0] for s in samples]
+    assert statuses[0] == "Pending" and "InProgress" in statuses and statuses[-1] == "Successful", statuses
+    in_progress = [s for s in samples if s[0] == "InProgress"]
+    assert min(s[1] for s in in_progress) >= 2, "MinHealthyPercentage 100: two healthy instances throughout"
+    assert max(s[2] for s in in_progress) == 4, "MaxHealthyPercentage 200: replacements launch before terminating"
+    assert {s[3] for s in in_progress} == {"1"}, "the group takes the desired version only on success"
+    assert any("insufficient data to evaluate its health" in s[4].get("StatusReason", "") for s in in_progress)
+    final = samples[-1][4]
+    assert (final["InstanceRefreshId"], final["PercentageComplete"], final["InstancesToUpdate"]) == (refresh_id, 100, 0)
+    assert final["EndTime"] >= final["StartTime"]
+
+    group, _ = _describe(asg, "rolling")
+    assert group["LaunchTemplate"]["Version"] == "2"
+    serving = {i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] == "InService"}
+    assert len(serving) == 2 and not serving & before
+    assert {i["LaunchTemplate"]["Version"] for i in group["Instances"] if i["InstanceId"] in serving} == {"2"}
+    health = _health(elb, tg)
+    assert {i for i, (s, _r) in health.items() if s != "draining"} == serving
+    assert {health.get(i, ("gone",))[0] for i in before} <= {"draining", "gone"}
+    # The old instances drain (1 s), then terminate and leave the group.
+    assert _wait_until(lambda: {i["InstanceId"] for i in _describe(asg, "rolling")[0]["Instances"]} == serving, 15)
+    states = ec2.describe_instances(InstanceIds=sorted(before))["Reservations"]
+    assert {i["State"]["Name"] for r in states for i in r["Instances"]} == {"terminated"}
+    with pytest.raises(asg.exceptions.ClientError, match="ActiveInstanceRefreshNotFound"):
+        asg.rollback_instance_refresh(AutoScalingGroupName="rolling")
+
+
+def test_fixed_refresh_fails_when_health_never_comes_and_rolls_back(clean_emulator):
+    ec2, elb, asg = boto3.client("ec2"), boto3.client("elbv2"), boto3.client("autoscaling")
+    vpc, subnets = _network(ec2)
+    tg = _served_target_group(elb, vpc, subnets)
+    lt = _template(ec2, "broken")
+    for name in ("rolls-back", "fails"):
+        _group(asg, name, lt, subnets, 1, tg=tg)
+    # Version 2 is a broken release: its instances never pass their health checks. AWS retries for an hour
+    # before it fails the refresh; the harness shortens the wait.
+    assert (
+        _hook(
+            clean_emulator, "target-health", {"TargetGroupArn": tg, "LaunchTemplateVersion": "2", "State": "unhealthy"}
+        )[0]
+        == 200
+    )
+    assert _hook(clean_emulator, "instance-refresh", {"HealthTimeoutSeconds": 14})[0] == 200
+    before = {name: {i["InstanceId"] for i in _describe(asg, name)[0]["Instances"]} for name in ("rolls-back", "fails")}
+    for name, rollback in (("rolls-back", True), ("fails", False)):
+        asg.start_instance_refresh(
+            AutoScalingGroupName=name,
+            DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateId": lt, "Version": "2"}},
+            Preferences={
+                "MinHealthyPercentage": 100,
+                "MaxHealthyPercentage": 200,
+                "InstanceWarmup": 1,
+                "AutoRollback": rollback,
+            },
+        )
+    seen, unhealthy = {"rolls-back": [], "fails": []}, set()
+
+    def sample():
+        for name, statuses in seen.items():
+            group, refresh = _describe(asg, name)
+            if not statuses or statuses[-1] != refresh["Status"]:
+                statuses.append(refresh["Status"])
+            unhealthy.update(i["InstanceId"] for i in group["Instances"] if i["HealthStatus"] == "Unhealthy")
+        return all(s[-1] in ("RollbackSuccessful", "Failed") for s in seen.values())
+
+    assert _wait_until(sample, 60, period=0.2), seen
+    assert seen["rolls-back"][-3:] == ["InProgress", "RollbackInProgress", "RollbackSuccessful"], seen
+    assert seen["fails"][-2:] == ["InProgress", "Failed"], seen
+    assert unhealthy, "Auto Scaling replaced a replacement that failed its health checks after the grace period"
+    _, refresh = _describe(asg, "rolls-back")
+    assert refresh["RollbackDetails"]["RollbackReason"].startswith("Automatic rollback")
+    assert "did not pass their health checks within 14 seconds" in refresh["StatusReason"]
+    group, _ = _describe(asg, "rolls-back")
+    assert group["LaunchTemplate"]["Version"] == "1"
+    serving = {
+        i["InstanceId"]: i["LaunchTemplate"]["Version"]
+        for i in group["Instances"]
+        if i["LifecycleState"] == "InService"
+    }
+    assert serving == {i: "1" for i in before["rolls-back"]}, "the previous release kept serving and still does"
+    group, refresh = _describe(asg, "fails")
+    assert refresh["Status"] == "Failed" and "RollbackDetails" not in refresh
+    assert group["LaunchTemplate"]["Version"] == "1"
+    versions = sorted(i["LaunchTemplate"]["Version"] for i in group["Instances"] if i["LifecycleState"] == "InService")
+    assert versions == ["1", "2"], "without rollback the failed replacement stays beside the old instance"
+
+
+def test_gap_plain_moto_stores_a_zero_grace_period_as_300():
+    from moto import mock_aws
+    from moto.autoscaling import models
+
+    if getattr(models.AutoScalingBackend.create_auto_scaling_group, "__wrapped__", None):
+        pytest.skip("moto already patched in this process")
+    with mock_aws():
+        ec2, asg = boto3.client("ec2", region_name="us-east-1"), boto3.client("autoscaling", region_name="us-east-1")
+        _vpc, subnets = _network(ec2)
+        _group(asg, "grace", _template(ec2, "grace", 1), subnets, 1, grace=0)
+        (group,) = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["grace"])["AutoScalingGroups"]
+        assert group["HealthCheckGracePeriod"] == 300
+
+
+def test_fixed_checkpoints_cancel_and_manual_rollback(clean_emulator):
+    ec2, elb, asg = boto3.client("ec2"), boto3.client("elbv2"), boto3.client("autoscaling")
+    vpc, subnets = _network(ec2)
+    lt = _template(ec2, "ec2-only")
+    for name, size in (("checkpoints", 4), ("matching", 2)):
+        _group(asg, name, lt, subnets, size)  # EC2 health: healthy once running
+    assert _describe(asg, "matching")[0]["HealthCheckGracePeriod"] == 0, "AWS keeps a zero grace period"
+    # Cancelling and RollbackInProgress last while the terminations they started drain from the target group.
+    tg = _served_target_group(elb, vpc, subnets, delay=2)
+    for name in ("cancel", "rollback"):
+        _group(asg, name, lt, subnets, 2, tg=tg)
+    desired = {"LaunchTemplate": {"LaunchTemplateId": lt, "Version": "2"}}
+    asg.start_instance_refresh(
+        AutoScalingGroupName="checkpoints",
+        DesiredConfiguration=desired,
+        Preferences={
+            "MinHealthyPercentage": 50,
+            "InstanceWarmup": 1,
+            "CheckpointPercentages": [25, 100],
+            "CheckpointDelay": 2,
+        },
+    )
+    slow = {"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200, "InstanceWarmup": 300}
+    asg.start_instance_refresh(AutoScalingGroupName="rollback", DesiredConfiguration=desired, Preferences=slow)
+    asg.start_instance_refresh(
+        AutoScalingGroupName="cancel", DesiredConfiguration=desired, Preferences={"MinHealthyPercentage": 50}
+    )
+    asg.start_instance_refresh(
+        AutoScalingGroupName="matching",
+        DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateId": lt, "Version": "1"}},
+        Preferences={"SkipMatching": True},
+    )
+    assert _wait_until(lambda: all(_describe(asg, n)[1]["Status"] == "InProgress" for n in ("cancel", "rollback")), 10)
+
+    assert asg.cancel_instance_refresh(AutoScalingGroupName="cancel")["InstanceRefreshId"]
+    assert _describe(asg, "cancel")[1]["Status"] == "Cancelling"
+    assert asg.rollback_instance_refresh(AutoScalingGroupName="rollback")["InstanceRefreshId"]
+    _, refresh = _describe(asg, "rollback")
+    assert refresh["Status"] == "RollbackInProgress"
+    assert refresh["RollbackDetails"]["RollbackReason"].startswith("Rollback initiated manually")
+
+    checkpoint = _wait_until(
+        lambda: "Checkpoint 25% reached" in (_describe(asg, "checkpoints")[1].get("StatusReason") or ""), 20
+    )
+    assert checkpoint, _describe(asg, "checkpoints")[1]
+    _, refresh = _describe(asg, "checkpoints")
+    assert (refresh["Status"], refresh["PercentageComplete"], refresh["InstancesToUpdate"]) == ("InProgress", 25, 3)
+    done = lambda name, status: _describe(asg, name)[1]["Status"] == status  # noqa: E731
+    assert _wait_until(
+        lambda: (
+            done("checkpoints", "Successful") and done("cancel", "Cancelled") and done("rollback", "RollbackSuccessful")
+        ),
+        30,
+    )
+
+    group, refresh = _describe(asg, "cancel")
+    assert group["LaunchTemplate"]["Version"] == "1", "a cancelled refresh leaves the group's configuration alone"
+    assert {i["LaunchTemplate"]["Version"] for i in group["Instances"]} == {"2"}, "and keeps its replacements"
+    group, refresh = _describe(asg, "rollback")
+    assert {i["LaunchTemplate"]["Version"] for i in group["Instances"] if i["LifecycleState"] == "InService"} == {"1"}
+    assert refresh["PercentageComplete"] == 0
+    group, refresh = _describe(asg, "matching")
+    assert (refresh["Status"], refresh["PercentageComplete"], refresh["InstancesToUpdate"]) == ("Successful", 100, 0)
+    for name in ("cancel", "rollback", "matching"):
+        with pytest.raises(asg.exceptions.ClientError, match="ActiveInstanceRefreshNotFound"):
+            asg.cancel_instance_refresh(AutoScalingGroupName=name)
+
+
+def test_fixed_start_refuses_what_aws_refuses(clean_emulator):
+    ec2, asg = boto3.client("ec2"), boto3.client("autoscaling")
+    _vpc, subnets = _network(ec2)
+    lt = _template(ec2, "refusals")
+    _group(asg, "pinned", lt, subnets, 1)
+    _group(asg, "latest", lt, subnets, 1, version="$Latest")
+    desired = {"LaunchTemplate": {"LaunchTemplateId": lt, "Version": "2"}}
+    refused = [
+        ("pinned", desired, {"MinHealthyPercentage": 120}),
+        ("pinned", desired, {"MinHealthyPercentage": 50, "MaxHealthyPercentage": 250}),
+        ("pinned", desired, {"MaxHealthyPercentage": 150}),
+        ("pinned", desired, {"MinHealthyPercentage": 50, "MaxHealthyPercentage": 200}),
+        ("pinned", desired, {"CheckpointDelay": 60}),
+        ("pinned", desired, {"CheckpointPercentages": [100, 50]}),
+        ("pinned", None, {"AutoRollback": True}),
+        ("latest", desired, {"AutoRollback": True}),
+        ("pinned", {"LaunchTemplate": {"LaunchTemplateId": lt, "Version": "9"}}, {}),
+        ("missing", desired, {}),
+    ]
+    for name, config, prefs in refused:
+        kwargs = {"DesiredConfiguration": config} if config else {}
+        with pytest.raises(asg.exceptions.ClientError, match="ValidationError"):
+            asg.start_instance_refresh(AutoScalingGroupName=name, Preferences=prefs, **kwargs)
+    assert asg.describe_instance_refreshes(AutoScalingGroupName="pinned")["InstanceRefreshes"] == []
+    asg.start_instance_refresh(
+        AutoScalingGroupName="pinned", DesiredConfiguration=desired, Preferences={"InstanceWarmup": 300}
+    )
+    with pytest.raises(asg.exceptions.ClientError, match="InstanceRefreshInProgress"):
+        asg.start_instance_refresh(AutoScalingGroupName="pinned", DesiredConfiguration=desired)
+    asg.start_instance_refresh(AutoScalingGroupName="latest", Preferences={"InstanceWarmup": 300})
+    with pytest.raises(asg.exceptions.ClientError, match="IrreversibleInstanceRefresh"):
+        asg.rollback_instance_refresh(AutoScalingGroupName="latest")
+    (refresh,) = asg.describe_instance_refreshes(AutoScalingGroupName="pinned")["InstanceRefreshes"]
+    assert refresh["Preferences"] == {
+        "MinHealthyPercentage": 90,
+        "InstanceWarmup": 300,
+        "SkipMatching": False,
+        "AutoRollback": False,
+        "ScaleInProtectedInstances": "Wait",
+        "StandbyInstances": "Wait",
+    }, "AWS's defaults filled in"
+
+
+# ---- EC2: instances launched from a template take its settings (named version, IMDS, volumes, profile)
+
+
+def _profile_group(ec2, asg, iam, subnets):
+    iam.create_instance_profile(InstanceProfileName="web")
+    lt = ec2.create_launch_template(
+        LaunchTemplateName="profiled",
+        LaunchTemplateData={"ImageId": "ami-785db401", "IamInstanceProfile": {"Name": "web"}},
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    ec2.create_launch_template_version(
+        LaunchTemplateId=lt,
+        LaunchTemplateData={
+            "ImageId": "ami-785db401",
+            "IamInstanceProfile": {"Name": "web"},
+            "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        },
+    )
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName="profiled",
+        LaunchTemplate={"LaunchTemplateId": lt, "Version": "2"},
+        MinSize=1,
+        MaxSize=1,
+        VPCZoneIdentifier=subnets[0],
+    )
+    (instance,) = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["profiled"])["AutoScalingGroups"][0][
+        "Instances"
+    ]
+    return ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+
+
+def test_gap_plain_moto_launches_group_instances_without_the_templates_profile():
+    from moto import mock_aws
+
+    with mock_aws():
+        ec2, asg = boto3.client("ec2", region_name="us-east-1"), boto3.client("autoscaling", region_name="us-east-1")
+        _vpc, subnets = _network(ec2)
+        instance = _profile_group(ec2, asg, boto3.client("iam", region_name="us-east-1"), subnets)
+        assert "IamInstanceProfile" not in instance
+        assert instance["MetadataOptions"]["HttpTokens"] == "optional"
+
+
+def test_fixed_group_instances_take_the_named_versions_profile_and_imds(clean_emulator):
+    ec2, asg = boto3.client("ec2"), boto3.client("autoscaling")
+    _vpc, subnets = _network(ec2)
+    instance = _profile_group(ec2, asg, boto3.client("iam"), subnets)
+    assert instance["IamInstanceProfile"]["Arn"] == "arn:aws:iam::123456789012:instance-profile/web"
+    assert instance["MetadataOptions"]["HttpTokens"] == "required", "version 2's options, not the default version's"
 
 
 # ---- EC2: interfaces created at launch are deleted with their instance
@@ -312,6 +852,22 @@ def test_gap_plain_moto_keeps_the_interfaces_of_a_deleted_auto_scaling_group():
         asg.delete_auto_scaling_group(AutoScalingGroupName="eni", ForceDelete=True)
         enis = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])
         assert enis["NetworkInterfaces"], "plain moto leaves the instance's primary interface behind"
+
+
+def test_fixed_created_interfaces_follow_their_delete_on_termination(clean_emulator):
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.95.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.95.1.0/24")["Subnet"]["SubnetId"]
+    enis = lambda: ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])[
+        "NetworkInterfaces"
+    ]  # noqa: E731
+    for flag, left in ((True, 0), (None, 1)):
+        spec = {"DeviceIndex": 0, "SubnetId": subnet}
+        if flag is not None:
+            spec["DeleteOnTermination"] = flag
+        instance = ec2.run_instances(ImageId="ami-785db401", MinCount=1, MaxCount=1, NetworkInterfaces=[spec])
+        ec2.terminate_instances(InstanceIds=[instance["Instances"][0]["InstanceId"]])
+        assert len(enis()) == left, "AWS documents no default for a created interface: keep it unless asked"
 
 
 def test_fixed_primary_interface_goes_with_its_instance(clean_emulator):
@@ -695,9 +1251,29 @@ def test_fixed_backup_selection_errors_are_the_ones_aws_gives(clean_emulator):
     with pytest.raises(backup.exceptions.ResourceNotFoundException):
         backup.delete_backup_selection(BackupPlanId=plan, SelectionId="no-such-selection")
     empty = {"SelectionName": "empty", "IamRoleArn": _SELECTION["IamRoleArn"]}
-    with pytest.raises(backup.exceptions.InvalidParameterValueException):
-        backup.create_backup_selection(BackupPlanId=plan, BackupSelection=empty)
+    refused = [
+        empty,
+        dict(_SELECTION, SelectionName="has spaces"),
+        dict(_SELECTION, SelectionName="x" * 51),
+        dict(_SELECTION, IamRoleArn="arn:aws:iam::123456789012:user/not-a-role"),
+        dict(_SELECTION, ListOfTags=[{"ConditionType": "STRINGLIKE", "ConditionKey": "a", "ConditionValue": "b"}]),
+    ]
+    for selection in refused:
+        with pytest.raises(backup.exceptions.InvalidParameterValueException):
+            backup.create_backup_selection(BackupPlanId=plan, BackupSelection=selection)
     assert backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"] == []
+
+
+def test_fixed_backup_selection_creator_request_id_is_idempotent(clean_emulator):
+    backup = boto3.client("backup")
+    plan = _backup_plan(backup)
+    first = backup.create_backup_selection(BackupPlanId=plan, BackupSelection=_SELECTION, CreatorRequestId="retry-1")
+    again = backup.create_backup_selection(BackupPlanId=plan, BackupSelection=_SELECTION, CreatorRequestId="retry-1")
+    assert again["SelectionId"] == first["SelectionId"]
+    assert len(backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"]) == 1
+    other = dict(_SELECTION, SelectionName="another")
+    with pytest.raises(backup.exceptions.AlreadyExistsException):
+        backup.create_backup_selection(BackupPlanId=plan, BackupSelection=other, CreatorRequestId="retry-1")
 
 
 def test_fixed_backup_plan_keeps_until_its_selections_are_deleted(clean_emulator):
