@@ -9,6 +9,12 @@ One script serves the demo, the tests and the benchmarks:
     emulator.py stop  [--state F]    stop the emulator recorded in F, by PID
     emulator.py serve [--port N] [--listen ADDR]...    the server itself, in the foreground (what `start` launches)
 
+IAM is not enforced unless WEBSTACK_EMULATOR_IAM_AFTER=<n> is set for the emulator's process (or
+`start(iam_after=n)` is called): then moto's INITIAL_NO_AUTH_ACTION_COUNT=n lets the first n requests
+through (to create the identities) and checks every later one against the emulator's IAM policies.
+WEBSTACK_EMULATOR_REFRESH_HEALTH_TIMEOUT=<seconds> shortens the hour an instance refresh waits for
+health (tools/emulator_refresh.py).
+
 Playbooks reach the emulator only through standard configuration: AWS_ENDPOINT_URL (botocore, so
 raw boto3, lookups and every module) and AWS_URL (amazon.aws's own fallback), plus throwaway
 credentials and a region. The same playbooks run unchanged against real AWS when these are unset.
@@ -49,6 +55,18 @@ MOTO_SETTINGS = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
 }
 REGION = "us-east-1"
+IAM_AFTER_ENV = "WEBSTACK_EMULATOR_IAM_AFTER"
+
+
+def moto_settings(environ: dict[str, str]) -> dict[str, str]:
+    """moto's settings for an emulator started with this environment."""
+    settings = dict(MOTO_SETTINGS)
+    value = environ.get(IAM_AFTER_ENV, "")
+    if value:
+        if not value.isdigit():
+            raise SystemExit(f"{IAM_AFTER_ENV} must be a whole number of requests (0 or more), got {value!r}")
+        settings["INITIAL_NO_AUTH_ACTION_COUNT"] = value
+    return settings
 
 
 def dns_resolver(endpoint: str) -> str:
@@ -125,7 +143,7 @@ def serve(port: int, parent: int = 0, listen: list[str] | None = None) -> None:
     SIGKILL leaves no emulator behind.
     """
     extra = _check_listen(listen or [])
-    os.environ.update(MOTO_SETTINGS)
+    os.environ.update(moto_settings(os.environ))
     sys.path.insert(0, str(HERE))
     import emulator_dns  # noqa: PLC0415
     import emulator_patches  # noqa: PLC0415 (after the settings, before moto builds its backends)
@@ -170,16 +188,24 @@ def _answers(endpoint: str) -> bool:
         return False
 
 
-def start(timeout: float = 60.0, tied: bool = True, listen: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+def start(
+    timeout: float = 60.0, tied: bool = True, listen: list[str] | None = None, iam_after: int | None = None
+) -> tuple[subprocess.Popen, str]:
     """Launch `serve` on a free port in its own session and wait until it answers.
 
     A tied emulator stops by itself when this process ends, however it ends. `listen` adds local
-    addresses it also serves on (the same port).
+    addresses it also serves on (the same port). With `iam_after`, this emulator (only) enforces IAM
+    after that many requests.
     """
     parent = ["--parent", str(os.getpid())] if tied else []
     extra = [arg for address in _check_listen(listen or []) for arg in ("--listen", address)]
+    env = None
+    if iam_after is not None:
+        env = dict(os.environ, **{IAM_AFTER_ENV: str(iam_after)})
+        moto_settings(env)  # refuse a bad value here, not in the child
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "serve", "--port", "0", *parent, *extra],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL if not os.environ.get("WEBSTACK_EMULATOR_DEBUG") else None,
         start_new_session=True,

@@ -10,7 +10,10 @@ import time
 from pathlib import Path
 
 import boto3
+import emulator
+import pytest
 import webstack_test as wt
+from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = [sys.executable, str(ROOT / "tools" / "emulator.py")]
@@ -138,3 +141,33 @@ def test_an_emulator_outlives_no_harness_even_one_killed_with_sigkill():
     while _alive(served) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(served)
+
+
+def test_iam_is_enforced_only_when_asked_and_then_after_n_requests():
+    assert "INITIAL_NO_AUTH_ACTION_COUNT" not in emulator.moto_settings({}), "off by default"
+    with pytest.raises(SystemExit, match="WEBSTACK_EMULATOR_IAM_AFTER must be a whole number"):
+        emulator.moto_settings({"WEBSTACK_EMULATOR_IAM_AFTER": "three"})
+    proc, endpoint = emulator.start(iam_after=3)
+    try:
+        where = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+        throwaway = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        iam = boto3.client("iam", **where, **throwaway)
+        iam.create_user(UserName="deployer")  # the 3 requests let through to create the identity
+        key = iam.create_access_key(UserName="deployer")["AccessKey"]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
+        }
+        iam.put_user_policy(UserName="deployer", PolicyName="list-only", PolicyDocument=json.dumps(policy))
+
+        with pytest.raises(ClientError) as unknown:
+            boto3.client("s3", **where, **throwaway).list_buckets()
+        assert unknown.value.response["Error"]["Code"] == "InvalidAccessKeyId"
+        deployer = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+        s3 = boto3.client("s3", **where, **deployer)
+        assert s3.list_buckets()["Buckets"] == []
+        with pytest.raises(ClientError) as denied:
+            s3.create_bucket(Bucket="not-granted")
+        assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        emulator.stop_pid(proc.pid)
