@@ -16,8 +16,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 CPU_POLICY_SUFFIX = "-cpu-target-tracking"
 
-# Instance refresh statuses (DescribeInstanceRefreshes).
+# Instance refresh statuses (DescribeInstanceRefreshes). Pending, InProgress (checkpoints included) and
+# Baking move towards the desired configuration; RollbackInProgress and Cancelling end by themselves.
 REFRESH_ACTIVE = ("Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking")
+REFRESH_SETTLING = ("Cancelling", "RollbackInProgress")
 REFRESH_SUCCESS = ("Successful",)
 REFRESH_FAILED = ("Failed", "Cancelled", "RollbackFailed", "RollbackSuccessful")
 
@@ -428,14 +430,27 @@ def refresh_preferences(params):
 
 
 def validate_refresh(params):
+    """An error message for preferences StartInstanceRefresh would refuse (RefreshPreferences), else None."""
     checkpoints = params.get("checkpoint_percentages") or []
     if checkpoints:
         if sorted(set(checkpoints)) != sorted(checkpoints) or any(not 0 < c <= 100 for c in checkpoints):
             return "checkpoint_percentages must be unique values in 1..100"
         if max(checkpoints) != 100:
             return "checkpoint_percentages must end with 100 so that every instance is replaced"
-    if not 0 <= params["min_healthy_percentage"] <= 100:
+    if params.get("checkpoint_delay") is not None and not 0 <= params["checkpoint_delay"] <= 172800:
+        return "checkpoint_delay must be within 0..172800 seconds"
+    minimum, maximum = params["min_healthy_percentage"], params.get("max_healthy_percentage") or 0
+    if not 0 <= minimum <= 100:
         return "min_healthy_percentage must be within 0..100"
+    if maximum and not 100 <= maximum <= 200:
+        return "max_healthy_percentage must be within 100..200 (or 0 to leave it unset)"
+    if maximum and maximum - minimum > 100:
+        return "max_healthy_percentage may exceed min_healthy_percentage by 100 at most"
+    if params.get("instance_warmup") is not None and params["instance_warmup"] < 0:
+        return "instance_warmup must be 0 or more seconds"
+    for key in ("poll_interval", "wait_timeout"):
+        if key in params and params[key] is not None and params[key] < 1:
+            return f"{key} must be at least 1 second"
     return None
 
 
@@ -446,9 +461,15 @@ def group_launch_template(group):
 
 
 def instances_off_version(group, lt_id, version):
-    """Instances of the group not launched from lt_id at the given version."""
+    """Instances of the group not launched from lt_id at the given version.
+
+    Instances on their way out (LifecycleState Terminating*, draining from the load balancer after a
+    refresh replaced them) are not the group's any more.
+    """
     out = []
     for inst in (group or {}).get("Instances", []):
+        if str(inst.get("LifecycleState", "")).startswith("Terminating"):
+            continue
         spec = inst.get("LaunchTemplate") or {}
         if spec.get("LaunchTemplateId") != lt_id or str(spec.get("Version")) != str(version):
             out.append(inst["InstanceId"])
@@ -468,10 +489,13 @@ def plan_refresh(group, refreshes, lt_id, version, state):
     or a refresh to it is already under way (then wait for it).
     state 'rolled_back': like refreshed, but an active refresh to another version is rolled back
     (RollbackInstanceRefresh) first.
-    Returns (action, refresh_id) with action in none | wait | start | rollback | conflict.
+    A rollback or a cancellation under way ends by itself: settle means wait for it, then plan again.
+    Returns (action, refresh_id) with action in none | wait | settle | start | rollback | conflict.
     """
     active = next((r for r in refreshes if r.get("Status") in REFRESH_ACTIVE), None)
     if active is not None:
+        if active.get("Status") in REFRESH_SETTLING:
+            return "settle", active["InstanceRefreshId"]
         if refresh_targets(active, lt_id, version):
             return "wait", active["InstanceRefreshId"]
         if state == "rolled_back":
@@ -483,25 +507,36 @@ def plan_refresh(group, refreshes, lt_id, version, state):
     return "start", None
 
 
+# What each way of ending means for the group, said once in every failure message.
+REFRESH_ENDINGS = {
+    "Failed": "auto rollback was off: instances already replaced keep the new version",
+    "Cancelled": "instances already replaced keep the new version",
+    "RollbackSuccessful": "the group is back on its previous launch template version",
+    "RollbackFailed": "the group may run a mix of versions and needs attention",
+}
+
+
 def refresh_outcome(refresh):
     """('success' | 'failed' | 'active', message) for a described instance refresh."""
     status = refresh.get("Status")
     reason = refresh.get("StatusReason") or ""
+    rid = refresh.get("InstanceRefreshId")
     if status in REFRESH_SUCCESS:
-        return "success", "instance refresh {} succeeded".format(refresh.get("InstanceRefreshId"))
+        return "success", f"instance refresh {rid} succeeded"
     if status in REFRESH_FAILED:
         rollback = (refresh.get("RollbackDetails") or {}).get("RollbackReason")
-        msg = "instance refresh {} ended {}".format(refresh.get("InstanceRefreshId"), status)
+        msg = f"instance refresh {rid} ended {status}"
         if reason:
             msg += ": " + reason
         if rollback:
             msg += f" (rollback: {rollback})"
-        return "failed", msg
-    return "active", "instance refresh {} is {} ({}% complete)".format(
-        refresh.get("InstanceRefreshId"),
-        status,
-        refresh.get("PercentageComplete", 0),
+        return "failed", f"{msg}; {REFRESH_ENDINGS[status]}"
+    msg = "instance refresh {} is {} ({}% complete, {} instances to update)".format(
+        rid, status, refresh.get("PercentageComplete", 0), refresh.get("InstancesToUpdate", "?")
     )
+    if reason:
+        msg += ": " + reason
+    return "active", msg
 
 
 def summarize_refresh(refresh):
@@ -517,4 +552,5 @@ def summarize_refresh(refresh):
     details = refresh.get("RollbackDetails")
     if details:
         out["rollback_reason"] = details.get("RollbackReason")
+        out["percentage_complete_on_rollback"] = details.get("PercentageCompleteOnRollback")
     return out

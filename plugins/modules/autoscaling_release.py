@@ -14,14 +14,24 @@ description:
   - Makes an Auto Scaling Group run a given launch template version by starting an instance refresh
     with that version as its desired configuration, a minimum (and maximum) healthy percentage,
     optional checkpoints and automatic rollback, then waits for the outcome and reports it.
-  - Idempotent. When the group already runs the version (its configuration and every instance), nothing
-    happens. When a refresh towards the same version is already under way (for example a previous run
-    timed out), the module waits for it instead of starting another.
+  - Auto Scaling replaces the instances in batches (Pending, then InProgress, pausing at each checkpoint),
+    counts a replacement once it passes the group's health checks (the target groups' health for a
+    group with the ELB health check) and has warmed up, and applies the desired configuration to the
+    group only when the refresh succeeds. When health does not come it keeps retrying for up to an hour,
+    then fails; with automatic rollback it goes RollbackInProgress and replaces what it deployed with the
+    group's previous configuration (RollbackSuccessful or RollbackFailed).
+  - The module polls DescribeInstanceRefreshes every O(poll_interval) seconds (Auto Scaling has no waiter
+    for instance refreshes) and returns every status it saw, with the status reason Auto Scaling gave.
+  - Idempotent. When the group already runs the version (its configuration and every instance that is
+    not terminating), nothing happens. When a refresh towards the same version is already under way (for
+    example a previous run timed out), the module waits for it instead of starting another. A rollback
+    or cancellation under way is waited for, then the module plans again.
   - O(state=rolled_back) returns the group to a known good version; an instance refresh still under way
     towards another version is rolled back first (RollbackInstanceRefresh).
-  - O(state=cancelled) cancels an instance refresh under way.
-  - A refresh that fails, is cancelled or rolls back makes the module fail with the status reason, so a
-    playbook can roll back or alert.
+  - O(state=cancelled) cancels an instance refresh under way (Cancelling, then Cancelled; instances
+    already replaced keep the new version).
+  - A refresh that fails, is cancelled or rolls back makes the module fail with the status reason and
+    what it means for the group, so a playbook can roll back or alert.
 author:
   - illustra.webstack developers (@illustra)
 options:
@@ -51,7 +61,9 @@ options:
     type: int
     default: 200
   instance_warmup:
-    description: Seconds a new instance warms up before the next replacement; omit for the group's default warm-up.
+    description:
+      - Seconds after a replacement enters service before it counts as updated and the next batch may start.
+      - Omit for the group's default (its default instance warmup, or its health check grace period).
     type: int
   checkpoint_percentages:
     description: Pause points (percent replaced, ascending, ending with 100).
@@ -74,7 +86,9 @@ options:
     type: int
     default: 3600
   poll_interval:
-    description: Seconds between two status reads while waiting.
+    description:
+      - Seconds between two reads of the refresh's status while waiting.
+      - Each read is one DescribeInstanceRefreshes call; a refresh takes minutes, so tens of seconds are enough.
     type: int
     default: 15
 attributes:
@@ -133,6 +147,18 @@ instance_refresh:
     rollback_reason:
       description: Why the refresh was rolled back, when it was.
       type: str
+    percentage_complete_on_rollback:
+      description: How far the refresh had got when the rollback started.
+      type: int
+    statuses:
+      description: Every status the module saw while waiting, in order (checkpoints show as InProgress with their reason).
+      type: list
+      elements: dict
+      sample: [{"status": "Pending"}, {"status": "InProgress", "status_reason": "Waiting for instances to warm up ..."}]
+previous_instance_refresh:
+  description: The rollback or cancellation under way that the module waited for before acting (same keys as RV(instance_refresh)).
+  returned: when one was under way
+  type: dict
 launch_template_version:
   description: The version the group runs (or is moving to).
   returned: always
@@ -155,26 +181,41 @@ from ansible_collections.illustra.webstack.plugins.module_utils._autoscaling_web
 def wait_for_refresh(module, client, name, refresh_id, *, sleep=None, clock=None):
     """Poll the refresh until it leaves the active states; returns its last description.
 
-    Auto Scaling has no waiter for instance refreshes, so this polls every poll_interval seconds.
+    Auto Scaling has no waiter for instance refreshes, so this polls every poll_interval seconds. The
+    description carries `statuses`: each distinct (status, reason) seen, in order.
     """
     sleep = sleep or time.sleep
     clock = clock or time.time
     deadline = clock() + module.params["wait_timeout"]
+    seen = []
     while True:
         refreshes = aw.describe_refreshes(client, name)
         refresh = next((r for r in refreshes if r["InstanceRefreshId"] == refresh_id), None)
         if refresh is None:
             module.fail_json(msg=f"instance refresh {refresh_id} of {name} disappeared")
+        step = {"status": refresh.get("Status")}
+        if refresh.get("StatusReason"):
+            step["status_reason"] = refresh["StatusReason"]
+        if not seen or seen[-1] != step:
+            seen.append(step)
+        refresh = dict(refresh, statuses=seen)
         outcome, message = aw.refresh_outcome(refresh)
         if outcome != "active":
             return refresh
         if clock() > deadline:
             module.fail_json(
                 msg="Timeout after {}s: {}".format(module.params["wait_timeout"], message),
-                instance_refresh=aw.summarize_refresh(refresh),
+                instance_refresh=summarize(refresh),
                 changed=True,
             )
         sleep(module.params["poll_interval"])
+
+
+def summarize(refresh):
+    out = aw.summarize_refresh(refresh)
+    if out and refresh.get("statuses") is not None:
+        out["statuses"] = refresh["statuses"]
+    return out
 
 
 def run(module, client):
@@ -193,15 +234,15 @@ def run(module, client):
 
     if p["state"] == "cancelled":
         active = next((r for r in refreshes if r.get("Status") in aw.REFRESH_ACTIVE), None)
-        if active is None:
-            return dict(result, changed=False, actions=[])
+        if active is None or active.get("Status") == "Cancelling":
+            return dict(result, changed=False, actions=[], instance_refresh=summarize(active))
         actions.append("cancel instance refresh {}".format(active["InstanceRefreshId"]))
         refresh = active
         if not check:
             aw.cancel_refresh(client, name)
             if p["wait"]:
                 refresh = wait_for_refresh(module, client, name, active["InstanceRefreshId"])
-        return dict(result, changed=True, actions=actions, instance_refresh=aw.summarize_refresh(refresh))
+        return dict(result, changed=True, actions=actions, instance_refresh=summarize(refresh))
 
     lt_id, version = p["launch_template_id"], p["version"]
     action, refresh_id = aw.plan_refresh(group, refreshes, lt_id, version, p["state"])
@@ -210,6 +251,23 @@ def run(module, client):
         "before": {"launch_template_version": group_version},
         "after": {"launch_template_version": str(version)},
     }
+    if action in ("settle", "rollback"):
+        if action == "rollback":
+            actions.append(f"roll back instance refresh {refresh_id}")
+        else:
+            actions.append(f"wait for instance refresh {refresh_id} to finish its rollback or cancellation")
+        if check:
+            return dict(result, changed=True, actions=[*actions, "start instance refresh"])
+        if action == "rollback":
+            aw.rollback_refresh(client, name)
+        settled = wait_for_refresh(module, client, name, refresh_id)
+        if settled.get("Status") not in ("RollbackSuccessful", "Cancelled", "Successful", "Failed"):
+            module.fail_json(msg=aw.refresh_outcome(settled)[1], instance_refresh=summarize(settled), changed=True)
+        result["previous_instance_refresh"] = summarize(settled)
+        group = aw.describe_asg(client, name)
+        action, refresh_id = aw.plan_refresh(group, [], lt_id, version, p["state"])
+        if action == "none":
+            return dict(result, changed=True, actions=actions, instance_refresh=summarize(settled))
     if action == "none":
         return dict(result, changed=False, actions=[])
     if action == "conflict":
@@ -217,21 +275,6 @@ def run(module, client):
             msg=f"Instance refresh {refresh_id} of {name} is under way towards another launch template version. "
             "Wait for it, or use state=rolled_back (or cancelled).",
         )
-
-    if action == "rollback":
-        actions.append(f"roll back instance refresh {refresh_id}")
-        if check:
-            return dict(result, changed=True, actions=[*actions, "start instance refresh"])
-        aw.rollback_refresh(client, name)
-        refresh = wait_for_refresh(module, client, name, refresh_id)
-        if refresh.get("Status") not in ("RollbackSuccessful", "Cancelled", "Successful"):
-            module.fail_json(
-                msg=aw.refresh_outcome(refresh)[1], instance_refresh=aw.summarize_refresh(refresh), changed=True
-            )
-        group = aw.describe_asg(client, name)
-        action, refresh_id = aw.plan_refresh(group, [], lt_id, version, p["state"])
-        if action == "none":
-            return dict(result, changed=True, actions=actions, instance_refresh=aw.summarize_refresh(refresh))
 
     if action == "start":
         actions.append(f"start instance refresh to version {version}")
@@ -251,13 +294,8 @@ def run(module, client):
         refresh = wait_for_refresh(module, client, name, refresh_id)
         outcome, message = aw.refresh_outcome(refresh)
         if outcome != "success":
-            module.fail_json(msg=message, instance_refresh=aw.summarize_refresh(refresh), changed=True, actions=actions)
-    return dict(
-        result,
-        changed=action == "start" or bool(actions),
-        actions=actions,
-        instance_refresh=aw.summarize_refresh(refresh),
-    )
+            module.fail_json(msg=message, instance_refresh=summarize(refresh), changed=True, actions=actions)
+    return dict(result, changed=True, actions=actions, instance_refresh=summarize(refresh))
 
 
 def main():

@@ -43,6 +43,10 @@ def refresh(status, version, rid="r-1"):
         (group(2, [2, 4]), [refresh("InProgress", 4)], "rolled_back", ("rollback", "r-1")),
         (group(4, [4, 4]), [refresh("Successful", 4)], "rolled_back", ("start", None)),
         (group(2, [2, 2]), [refresh("RollbackSuccessful", 4)], "rolled_back", ("none", None)),
+        # A rollback or a cancellation ends by itself: wait for it, then plan again.
+        (group(2, [2, 4]), [refresh("RollbackInProgress", 4)], "rolled_back", ("settle", "r-1")),
+        (group(2, [2, 4]), [refresh("RollbackInProgress", 4)], "refreshed", ("settle", "r-1")),
+        (group(2, [2, 3]), [refresh("Cancelling", 3)], "refreshed", ("settle", "r-1")),
     ],
 )
 def test_plan_refresh(grp, refreshes, state, expect):
@@ -66,6 +70,32 @@ def test_plan_refresh(grp, refreshes, state, expect):
 )
 def test_refresh_outcome(status, outcome):
     assert aw.refresh_outcome(refresh(status, 3))[0] == outcome
+
+
+def test_terminating_instances_are_not_off_version():
+    grp = group(3, [3, 2])
+    grp["Instances"][1]["LifecycleState"] = "Terminating"
+    assert aw.instances_off_version(grp, LT, 3) == []
+    grp["Instances"][1]["LifecycleState"] = "InService"
+    assert aw.instances_off_version(grp, LT, 3) == ["i-1"]
+
+
+@pytest.mark.parametrize(
+    "status, meaning",
+    [
+        ("Failed", "auto rollback was off"),
+        ("Cancelled", "keep the new version"),
+        ("RollbackSuccessful", "back on its previous launch template version"),
+        ("RollbackFailed", "needs attention"),
+    ],
+)
+def test_each_ending_says_what_it_means_for_the_group(status, meaning):
+    assert meaning in aw.refresh_outcome(refresh(status, 3))[1]
+
+
+def test_an_active_refresh_reports_its_reason():
+    r = dict(refresh("InProgress", 3), PercentageComplete=50, InstancesToUpdate=1, StatusReason="Waiting for ...")
+    assert aw.refresh_outcome(r) == ("active", "instance refresh r-1 is InProgress (50% complete, 1 instances to update): Waiting for ...")
 
 
 def test_failed_outcome_names_the_reason_and_rollback():
@@ -119,6 +149,12 @@ def test_preferences_with_checkpoints():
         ({"checkpoint_percentages": [50, 90]}, "end with 100"),
         ({"checkpoint_percentages": [50, 50, 100]}, "unique"),
         ({"min_healthy_percentage": 120}, "0..100"),
+        ({"max_healthy_percentage": 0}, None),
+        ({"max_healthy_percentage": 250}, "100..200"),
+        ({"min_healthy_percentage": 50, "max_healthy_percentage": 160}, "by 100 at most"),
+        ({"checkpoint_percentages": [50, 100], "checkpoint_delay": 200000}, "172800"),
+        ({"instance_warmup": -1}, "instance_warmup"),
+        ({"poll_interval": 0}, "poll_interval must be at least 1"),
     ],
 )
 def test_validate_refresh(kw, message):

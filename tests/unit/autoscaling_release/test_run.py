@@ -1,7 +1,8 @@
-"""autoscaling_release end to end on botocore's Stubber, with responses shaped like real AWS ones.
+"""autoscaling_release on botocore's Stubber, with responses shaped like real AWS ones.
 
-The emulator (moto 5.2.5) answers 500 to every instance refresh API, so this is where the release
-and rollback logic is exercised.
+Each path of the module in isolation (wait, conflict, settle, rollback, cancel, timeout, throttling,
+errors). The same paths run against the emulator's instance refresh model (tools/emulator_refresh.py)
+in tests/integration/test_backend_infra.py.
 """
 
 import datetime
@@ -158,7 +159,48 @@ def test_release_starts_refresh_with_pinned_version_and_waits_for_success(asg, m
     assert result["changed"] is True
     assert result["instance_refresh"]["instance_refresh_id"] == "r-new"
     assert result["instance_refresh"]["status"] == "Successful"
+    assert [s["status"] for s in result["instance_refresh"]["statuses"]] == ["Pending", "InProgress", "Successful"]
     assert result["launch_template_version"] == "7"
+
+
+def test_release_reports_each_checkpoint_it_waited_at(asg, make_module):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub)
+    stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-new"})
+    waiting = "Checkpoint 50% reached: 50% of the instances are replaced. Waiting 300 seconds."
+    describe(stub, refresh("r-new", "InProgress", 7, 0))
+    describe(stub, refresh("r-new", "InProgress", 7, 50, reason=waiting))
+    describe(stub, refresh("r-new", "InProgress", 7, 50, reason=waiting))
+    describe(stub, refresh("r-new", "Successful", 7, 100))
+    result = mod.run(make_module(), client)
+    assert result["instance_refresh"]["statuses"] == [
+        {"status": "InProgress"},
+        {"status": "InProgress", "status_reason": waiting},
+        {"status": "Successful"},
+    ]
+
+
+def test_terminating_instances_do_not_make_the_group_look_unreleased(asg, make_module):
+    client, stub = asg
+    draining = group(7, [7, 7, 6])
+    draining["AutoScalingGroups"][0]["Instances"][2]["LifecycleState"] = "Terminating"
+    stub.add_response("describe_auto_scaling_groups", draining, {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-new", "Successful", 7, 100))
+    result = mod.run(make_module(), client)
+    assert result["changed"] is False and result["actions"] == []
+
+
+def test_an_automatic_rollback_under_way_is_waited_for_then_the_group_is_on_the_version(asg, make_module):
+    client, stub = asg
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 7]), {"AutoScalingGroupNames": [NAME]})
+    describe(stub, refresh("r-bad", "RollbackInProgress", 7, 0, rollback="Automatic rollback"))
+    describe(stub, refresh("r-bad", "RollbackSuccessful", 7, 0, rollback="Automatic rollback"))
+    stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
+    result = mod.run(make_module(state="rolled_back", version=6), client)
+    assert result["changed"] is True
+    assert result["actions"] == ["wait for instance refresh r-bad to finish its rollback or cancellation"]
+    assert result["instance_refresh"]["status"] == "RollbackSuccessful"
 
 
 def test_release_already_running_the_version_changes_nothing(asg, make_module):
@@ -210,6 +252,8 @@ def test_failed_refresh_that_rolled_back_fails_the_task_with_the_reason(asg, mak
         mod.run(make_module(), client)
     failure = err.value.kwargs
     assert "RollbackSuccessful" in failure["msg"] and "ELB health checks" in failure["msg"]
+    assert "back on its previous launch template version" in failure["msg"]
+    assert [s["status"] for s in failure["instance_refresh"]["statuses"]] == ["RollbackInProgress", "RollbackSuccessful"]
     assert failure["instance_refresh"]["rollback_reason"] == "Automatic rollback"
     assert failure["changed"] is True
 
