@@ -858,9 +858,10 @@ def test_fixed_created_interfaces_follow_their_delete_on_termination(clean_emula
     ec2 = boto3.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.95.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.95.1.0/24")["Subnet"]["SubnetId"]
-    enis = lambda: ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])[
-        "NetworkInterfaces"
-    ]  # noqa: E731
+
+    def enis():
+        return ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["NetworkInterfaces"]
+
     for flag, left in ((True, 0), (None, 1)):
         spec = {"DeviceIndex": 0, "SubnetId": subnet}
         if flag is not None:

@@ -95,7 +95,10 @@ def test_each_ending_says_what_it_means_for_the_group(status, meaning):
 
 def test_an_active_refresh_reports_its_reason():
     r = dict(refresh("InProgress", 3), PercentageComplete=50, InstancesToUpdate=1, StatusReason="Waiting for ...")
-    assert aw.refresh_outcome(r) == ("active", "instance refresh r-1 is InProgress (50% complete, 1 instances to update): Waiting for ...")
+    assert aw.refresh_outcome(r) == (
+        "active",
+        "instance refresh r-1 is InProgress (50% complete, 1 instances to update): Waiting for ...",
+    )
 
 
 def test_failed_outcome_names_the_reason_and_rollback():

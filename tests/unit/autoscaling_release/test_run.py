@@ -253,7 +253,10 @@ def test_failed_refresh_that_rolled_back_fails_the_task_with_the_reason(asg, mak
     failure = err.value.kwargs
     assert "RollbackSuccessful" in failure["msg"] and "ELB health checks" in failure["msg"]
     assert "back on its previous launch template version" in failure["msg"]
-    assert [s["status"] for s in failure["instance_refresh"]["statuses"]] == ["RollbackInProgress", "RollbackSuccessful"]
+    assert [s["status"] for s in failure["instance_refresh"]["statuses"]] == [
+        "RollbackInProgress",
+        "RollbackSuccessful",
+    ]
     assert failure["instance_refresh"]["rollback_reason"] == "Automatic rollback"
     assert failure["changed"] is True
 
