@@ -47,28 +47,14 @@ def _keep_cloudfront_origin_fields() -> None:
             self.s3_origin_config = origin["S3OriginConfig"]
 
     def refuse_unknown_access_controls(backend, config):
-        for origin in (config.get("Origins") or {}).get("Items") or []:
+        for origin in _cloudfront_items(config.get("Origins")):
             control = origin.get("OriginAccessControlId") if isinstance(origin, dict) else None
             if control and control not in backend.origin_access_controls:
                 raise CloudFrontException("InvalidOriginAccessControl", "The origin access control is not valid.")
 
-    backend_class = models.CloudFrontBackend
-    create, update = backend_class.create_distribution_with_tags, backend_class.update_distribution
-
-    @functools.wraps(create)
-    def create_distribution_with_tags(self, distribution_config, tags):
-        refuse_unknown_access_controls(self, distribution_config)
-        return create(self, distribution_config, tags)
-
-    @functools.wraps(update)
-    def update_distribution(self, dist_config, _id, if_match):
-        refuse_unknown_access_controls(self, dist_config or {})
-        return update(self, dist_config, _id, if_match)
-
     __init__._webstack_patched = True
     models.Origin.__init__ = __init__
-    backend_class.create_distribution_with_tags = create_distribution_with_tags
-    backend_class.update_distribution = update_distribution
+    _cloudfront_check_distribution_configs("_webstack_oac_checked", refuse_unknown_access_controls)
 
 
 def _budgets_subscribers_and_update() -> None:
