@@ -70,6 +70,14 @@ NETWORK_TEARDOWN = """
   hosts: localhost
   gather_facts: false
   tasks:
+    # prod keeps access logs: the network,backend levels create the log bucket the ALB delivers into.
+    - name: Remove the access log bucket and its logs
+      ansible.builtin.include_role:
+        name: illustra.webstack.logs
+      vars:
+        logs_state: absent
+        logs_force_delete: true
+
     - name: Remove the network
       ansible.builtin.include_role:
         name: illustra.webstack.vpc
@@ -79,7 +87,7 @@ NETWORK_TEARDOWN = """
 
 
 def teardown(env, tmp_path):
-    """The backend's own teardown, then the network (only the vpc role: this test created nothing else)."""
+    """The backend's own teardown, then the log bucket (prod) and the network: all this test created."""
     extra = {"teardown_confirm": "DESTROY-PROD"}
     backend = wt.run_playbook("playbooks/teardown_backend.yml", f"inventories/{env}", extra_vars=extra)
     playbook = tmp_path / "teardown_network.yml"
