@@ -23,7 +23,7 @@ import ansible_collections  # noqa: E402
 
 ansible_collections.__path__ = [
     str(COLLECTIONS / "ansible_collections"),
-    *[p for p in ansible_collections.__path__ if ".cache" not in p],
+    *[p for p in ansible_collections.__path__ if Path(p) != COLLECTIONS / "ansible_collections"],
 ]
 
 import emulator  # noqa: E402
