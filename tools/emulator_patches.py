@@ -2152,6 +2152,42 @@ def _acm_certificate_in_use() -> None:
     models.AWSCertificateManagerBackend.delete_certificate = delete_certificate
 
 
+def _backup_plan_updates() -> None:
+    """AWS Backup: moto 5.2.5 has no UpdateBackupPlan (POST /backup/plans/{backupPlanId} is a 500).
+
+    AWS "replaces the body of a saved backup plan identified by its backupPlanId with the input document in JSON
+    format. The new version is uniquely identified by a VersionId" (AWS Backup API Reference, UpdateBackupPlan):
+    the plan keeps its id and ARN, gets the new name and rules (the defaults AWS fills in for rules, as
+    CreateBackupPlan's), and answers BackupPlanId, BackupPlanArn, CreationDate and the new VersionId. An unknown
+    or deleted plan is a ResourceNotFoundException; a plan without a name or rules, an
+    InvalidParameterValueException (AWS's validation of the BackupPlanInput).
+    """
+    import json  # noqa: PLC0415
+
+    from moto.backup import exceptions, models, responses  # noqa: PLC0415
+
+    if hasattr(responses.BackupResponse, "update_backup_plan"):
+        return
+
+    def update_backup_plan(self):
+        plan_id = self.path.split("/plans/")[-1].strip("/")
+        plan = self.backup_backend.plans.get(plan_id)
+        if plan is None or plan.deletion_date is not None:
+            raise exceptions.ResourceNotFoundException(msg="Failed reading Backup plan with provided version")
+        document = (json.loads(self.body or "{}").get("BackupPlan")) or {}
+        if not document.get("BackupPlanName") or not document.get("Rules"):
+            raise exceptions.InvalidParameterValueException(msg="BackupPlanName and Rules are required")
+        # moto's Plan fills the rules' defaults and ids, and draws a new version id, as a creation does.
+        fresh = models.Plan(
+            backup_plan=document, creator_request_id=plan.creator_request_id, backend=self.backup_backend
+        )
+        plan.backup_plan, plan.version_id = fresh.backup_plan, fresh.version_id
+        plan.advanced_backup_settings = fresh.advanced_backup_settings
+        return json.dumps(plan.to_dict())
+
+    responses.BackupResponse.update_backup_plan = update_backup_plan
+
+
 PATCHES = [
     _keep_cloudfront_origin_fields,
     _budgets_subscribers_and_update,
@@ -2175,6 +2211,7 @@ PATCHES = [
     _wafv2_logging_destinations,
     _acm_validation_follows_route53,
     _acm_certificate_in_use,
+    _backup_plan_updates,
 ]
 
 

@@ -1338,3 +1338,40 @@ def test_fixed_cloudfront_distribution_ids_have_aws_s_form(clean_emulator):
     assert re.fullmatch(r"E[A-Z0-9]{13}", dist["Id"]), dist["Id"]
     assert dist["ARN"].endswith(f":distribution/{dist['Id']}")
     assert cloudfront.get_distribution(Id=dist["Id"])["Distribution"]["Id"] == dist["Id"]
+
+
+# ---- AWS Backup: plan updates (a new version of the same plan)
+
+
+def test_gap_plain_moto_cannot_update_a_backup_plan():
+    from moto import mock_aws
+    from moto.backup import responses
+
+    if hasattr(responses.BackupResponse, "update_backup_plan"):
+        pytest.skip("moto already patched in this process")
+    with mock_aws():
+        backup = boto3.client("backup", region_name="us-east-1")
+        plan = _backup_plan(backup)
+        rule = {"RuleName": "daily", "TargetBackupVaultName": "patch-vault", "Lifecycle": {"DeleteAfterDays": 14}}
+        with pytest.raises(NotImplementedError, match="update_backup_plan"):
+            backup.update_backup_plan(BackupPlanId=plan, BackupPlan={"BackupPlanName": "patch-plan", "Rules": [rule]})
+
+
+def test_fixed_backup_plan_update_is_a_new_version_of_the_same_plan(clean_emulator):
+    backup = boto3.client("backup")
+    plan = _backup_plan(backup)
+    before = backup.get_backup_plan(BackupPlanId=plan)
+    rule = {"RuleName": "daily", "TargetBackupVaultName": "patch-vault", "Lifecycle": {"DeleteAfterDays": 14}}
+    updated = backup.update_backup_plan(BackupPlanId=plan, BackupPlan={"BackupPlanName": "patch-plan", "Rules": [rule]})
+    assert updated["BackupPlanId"] == plan and updated["BackupPlanArn"] == before["BackupPlanArn"]
+    assert updated["VersionId"] != before["VersionId"]
+    after = backup.get_backup_plan(BackupPlanId=plan)
+    (stored,) = after["BackupPlan"]["Rules"]
+    assert stored["Lifecycle"] == {"DeleteAfterDays": 14}
+    # AWS's defaults for what the rule leaves out, as on creation.
+    assert (stored["StartWindowMinutes"], stored["CompletionWindowMinutes"]) == (480, 10080)
+    assert after["VersionId"] == updated["VersionId"]
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.update_backup_plan(BackupPlanId="no-such-plan", BackupPlan={"BackupPlanName": "x", "Rules": [rule]})
+    with pytest.raises(backup.exceptions.InvalidParameterValueException):
+        backup.update_backup_plan(BackupPlanId=plan, BackupPlan={"BackupPlanName": "patch-plan", "Rules": []})
