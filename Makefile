@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 EMULATOR := $(BIN)/python tools/emulator.py run --
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: setup demo test lint sanity unit integration molecule e2e e2e-up e2e-down bench clean
+.PHONY: setup demo test lint sanity unit integration compat molecule e2e e2e-up e2e-down bench clean
 
 setup: $(VENV)/.setup-done
 $(VENV)/.setup-done: requirements.txt test-requirements.txt tools/setup.sh tests/e2e/browser/package-lock.json
@@ -27,6 +27,7 @@ test: setup
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory compat
 	$(MAKE) --no-print-directory molecule
 
 lint: setup
@@ -49,6 +50,12 @@ unit: setup
 # Two workers, each with its own emulator (tests/conftest.py); a test module stays on one worker.
 integration: setup
 	$(PYTEST) tests/integration -q -n 2 --dist loadfile
+
+# The lowest versions the collection declares (meta/runtime.yml's ansible-core, requirements.txt's boto3 and
+# botocore), in a second venv: the collection's unit tests and a prod converge (tools/compat.sh). The matrix:
+# make compat COMPAT_ANSIBLE_CORE=2.18.0 (any declared ansible-core), COMPAT_BOTOCORE=... (any allowed botocore).
+compat: setup
+	bash tools/compat.sh
 
 molecule: setup
 	bash tools/molecule.sh
