@@ -178,11 +178,11 @@ _retry = AWSRetry.jittered_backoff(retries=8, catch_extra_error_codes=["Throttli
 
 @SSMErrorHandler.common_error_handler("read the parameters")
 @_retry
-def get_parameters(client, names):
-    """name -> GetParameters' Parameter (decrypted) for those of ``names`` that exist."""
+def get_parameters(client, names, decrypt=True):
+    """name -> GetParameters' Parameter (decrypted when ``decrypt``) for those of ``names`` that exist."""
     found = {}
     for i in range(0, len(names), BATCH):
-        response = client.get_parameters(Names=names[i : i + BATCH], WithDecryption=True)
+        response = client.get_parameters(Names=names[i : i + BATCH], WithDecryption=decrypt)
         found.update({p["Name"]: p for p in response.get("Parameters", [])})
     return found
 
@@ -236,10 +236,10 @@ def delete_parameters(client, names):
     client.delete_parameters(Names=names)
 
 
-def read(client, parameters, state, manage_tags):
-    """name -> state of the parameters that exist; only what is managed is read."""
+def read(client, parameters, state, manage_tags, compare_values=True):
+    """name -> state of the parameters that exist; only what is managed is read (values only to compare them)."""
     names = [p["name"] for p in parameters]
-    got = get_parameters(client, names)
+    got = get_parameters(client, names, decrypt=state == "present" and compare_values)
     if state == "absent" or not got:
         return {name: describe(p) for name, p in got.items()}
     metadata = {}
@@ -299,7 +299,7 @@ def main():
 
     client = module.client("ssm")
     try:
-        current = read(client, p["parameters"], p["state"], p["tags"] is not None)
+        current = read(client, p["parameters"], p["state"], p["tags"] is not None, p["overwrite"] == "changed")
         if p["state"] == "present":
             actions = plan_present(current, p["parameters"], p["tags"], p["purge_tags"], p["overwrite"])
         else:

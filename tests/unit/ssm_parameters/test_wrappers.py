@@ -62,6 +62,12 @@ def test_descriptions_keys_and_tiers_are_read_in_one_describe_call(client):
     assert current[URI]["description"] == "d" and current[URI]["tags"] is None
 
 
+def test_a_secret_kept_as_it_is_is_not_decrypted(client):
+    client.stub.add_response("get_parameters", {"Parameters": [_got(URI)]}, {"Names": [URI], "WithDecryption": False})
+    current = mod.read(client, [param(URI)], "present", manage_tags=False, compare_values=False)
+    assert ssm.plan_present(current, [param(URI, "another")], overwrite="never") == []
+
+
 def test_more_than_ten_names_are_read_in_batches(client):
     names = [f"/illustra/prod/p{i:02}" for i in range(11)]
     client.stub.add_response("get_parameters", {"Parameters": []}, {"Names": names[:10], "WithDecryption": True})
@@ -97,11 +103,11 @@ def test_write_request_shapes(client):
     mod.apply_actions(client, actions)
 
 
-def test_removal_reads_and_deletes_in_one_call_each(client):
+def test_removal_reads_and_deletes_in_one_call_each_without_decrypting(client):
     client.stub.add_response(
         "get_parameters",
         {"Parameters": [_got(URI)], "InvalidParameters": [PASSWORD]},
-        {"Names": [URI, PASSWORD], "WithDecryption": True},
+        {"Names": [URI, PASSWORD], "WithDecryption": False},
     )
     client.stub.add_response("delete_parameters", {"DeletedParameters": [URI]}, {"Names": [URI]})
     current = mod.read(client, [param(URI, None), param(PASSWORD, None)], "absent", manage_tags=True)
