@@ -13,7 +13,6 @@ not managed. The plan is a list of ``(action, argument)`` tuples, applied in ord
 
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 # Parameter Store's rules (AWS Systems Manager User Guide, "Creating Systems Manager parameters"; PutParameter).
@@ -59,7 +58,7 @@ def validate(parameters, state):
 
 
 def describe(got, metadata=None, tags=None):
-    """A parameter's state from GetParameters' Parameter, DescribeParameters' metadata and its tag list."""
+    """A parameter's state from GetParameters' Parameter, DescribeParameters' metadata and its tags (a dict)."""
     metadata = metadata or {}
     return dict(
         name=got["Name"],
@@ -69,7 +68,7 @@ def describe(got, metadata=None, tags=None):
         description=metadata.get("Description", ""),
         key_id=metadata.get("KeyId"),
         tier=metadata.get("Tier", "Standard"),
-        tags=None if tags is None else boto3_tag_list_to_ansible_dict(tags),
+        tags=None if tags is None else dict(tags),
     )
 
 

@@ -16,18 +16,28 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-# service: (client method, resource parameter, path to the tag list in the answer)
+# service: (client method, resource parameter, path to the tags in the answer: a Key/Value list or a dict)
 TAG_READERS = {
     "acm": ("list_tags_for_certificate", "CertificateArn", ("Tags",)),
+    "backup": ("list_tags", "ResourceArn", ("Tags",)),
     "cloudfront": ("list_tags_for_resource", "Resource", ("Tags", "Items")),
+    "logs": ("list_tags_for_resource", "resourceArn", ("tags",)),
     "s3": ("get_bucket_tagging", "Bucket", ("TagSet",)),
+    "sns": ("list_tags_for_resource", "ResourceArn", ("Tags",)),
+    "ssm": ("list_tags_for_resource", "ResourceId", ("TagList",)),
     "wafv2": ("list_tags_for_resource", "ResourceARN", ("TagInfoForResource", "TagList")),
 }
+# Fixed parameters of a reader: the collection tags only parameters in SSM.
+READER_ARGS = {"ssm": {"ResourceType": "Parameter"}}
 
 # "No such resource" and "no tags" for each service above (S3 answers NoSuchTagSet for an untagged bucket;
-# CloudFront NoSuchResource for a distribution deleted since it was listed).
+# CloudFront NoSuchResource for a distribution deleted since it was listed; SSM InvalidResourceId for a
+# parameter, SNS NotFound or ResourceNotFound for a topic, that is gone).
 MISSING_CODES = [
     "ResourceNotFoundException",
+    "ResourceNotFound",
+    "NotFound",
+    "InvalidResourceId",
     "NoSuchResource",
     "NoSuchBucket",
     "NoSuchTagSet",
@@ -74,7 +84,14 @@ def get_tags(client, resource):
 @RETRY
 def _read(client, service, resource):
     method, parameter, path = TAG_READERS[service]
-    answer = getattr(client, method)(**{parameter: resource})
-    for key in path:
-        answer = (answer or {}).get(key)
-    return boto3_tag_list_to_ansible_dict(answer or [])
+    kwargs = {parameter: resource, **READER_ARGS.get(service, {})}
+    tags = {}
+    while True:  # AWS Backup's ListTags pages (botocore has no paginator for it); the others answer at once
+        page = getattr(client, method)(**kwargs)
+        found = page
+        for key in path:
+            found = (found or {}).get(key)
+        tags.update(found if isinstance(found, dict) else boto3_tag_list_to_ansible_dict(found or []))
+        if not (page or {}).get("NextToken"):
+            return tags
+        kwargs["NextToken"] = page["NextToken"]

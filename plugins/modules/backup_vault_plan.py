@@ -249,6 +249,7 @@ from ansible_collections.illustra.webstack.plugins.module_utils._backup_plan imp
 from ansible_collections.illustra.webstack.plugins.module_utils._backup_plan import plan_present
 from ansible_collections.illustra.webstack.plugins.module_utils._backup_plan import public
 from ansible_collections.illustra.webstack.plugins.module_utils._backup_plan import validate
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 class BackupErrorHandler(AWSErrorHandler):
@@ -306,18 +307,6 @@ def list_selections(client, plan_id):
 @_retry
 def get_selection(client, plan_id, selection_id):
     return client.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
-
-
-@BackupErrorHandler.list_error_handler("read the tags", {})
-@_retry
-def list_tags(client, arn):
-    tags, kwargs = {}, {"ResourceArn": arn}
-    while True:  # botocore has no paginator for ListTags
-        page = client.list_tags(**kwargs)
-        tags.update(page.get("Tags", {}))
-        if not page.get("NextToken"):
-            return tags
-        kwargs["NextToken"] = page["NextToken"]
 
 
 @BackupErrorHandler.common_error_handler("create the backup vault")
@@ -414,7 +403,7 @@ def read(client, params, manage_tags):
             arn=found["BackupVaultArn"],
             encryption_key_arn=found.get("EncryptionKeyArn"),
             recovery_points=found.get("NumberOfRecoveryPoints", 0),
-            tags=list_tags(client, found["BackupVaultArn"]) if manage_tags else None,
+            tags=get_tags(client, found["BackupVaultArn"]) if manage_tags else None,
         )
     plans = []
     for summary in find_plans(client, params["plan_name"]):
@@ -433,7 +422,7 @@ def read(client, params, manage_tags):
                 arn=summary["BackupPlanArn"],
                 version_id=got.get("VersionId"),
                 rules=got["BackupPlan"]["Rules"],
-                tags=list_tags(client, summary["BackupPlanArn"]) if manage_tags else None,
+                tags=get_tags(client, summary["BackupPlanArn"]) if manage_tags else None,
                 selections=selections,
             )
         )

@@ -119,6 +119,7 @@ from ansible_collections.illustra.webstack.plugins.module_utils._log_groups impo
 from ansible_collections.illustra.webstack.plugins.module_utils._log_groups import plan_absent
 from ansible_collections.illustra.webstack.plugins.module_utils._log_groups import plan_present
 from ansible_collections.illustra.webstack.plugins.module_utils._log_groups import validate
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 class LogsErrorHandler(AWSErrorHandler):
@@ -144,12 +145,6 @@ def find_group(client, name):
             if group["logGroupName"] == name:
                 return group
     return None
-
-
-@LogsErrorHandler.list_error_handler("read the log group's tags", {})
-@_retry
-def list_tags(client, arn):
-    return client.list_tags_for_resource(resourceArn=arn).get("tags", {})
 
 
 @LogsErrorHandler.common_error_handler("create the log group")
@@ -201,7 +196,7 @@ def read(client, names, manage_tags):
         if group is not None:
             state = describe(group)
             if manage_tags and state["arn"]:
-                state["tags"] = list_tags(client, state["arn"])
+                state["tags"] = get_tags(client, state["arn"])
             current[name] = state
     return current
 

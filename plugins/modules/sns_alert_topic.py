@@ -124,13 +124,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.illustra.webstack.plugins.module_utils._sns_topic import apply_plan
 from ansible_collections.illustra.webstack.plugins.module_utils._sns_topic import describe
 from ansible_collections.illustra.webstack.plugins.module_utils._sns_topic import label
 from ansible_collections.illustra.webstack.plugins.module_utils._sns_topic import plan_present
 from ansible_collections.illustra.webstack.plugins.module_utils._sns_topic import validate
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 class SNSErrorHandler(AWSErrorHandler):
@@ -169,12 +169,6 @@ def list_subscriptions(client, arn):
         for page in client.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn)
         for s in page.get("Subscriptions", [])
     ]
-
-
-@SNSErrorHandler.list_error_handler("read the topic's tags", [])
-@_retry
-def list_tags(client, arn):
-    return client.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
 
 
 @SNSErrorHandler.common_error_handler("create the topic")
@@ -237,7 +231,7 @@ def read(client, name, manage_subscriptions, manage_tags):
     if attributes is None:  # deleted between the list and the read
         return {}
     subscriptions = list_subscriptions(client, arn) if manage_subscriptions else []
-    tags = boto3_tag_list_to_ansible_dict(list_tags(client, arn)) if manage_tags else None
+    tags = get_tags(client, arn) if manage_tags else None
     return describe(arn, attributes, subscriptions, tags)
 
 

@@ -161,6 +161,7 @@ from ansible_collections.illustra.webstack.plugins.module_utils._ssm_parameters 
 from ansible_collections.illustra.webstack.plugins.module_utils._ssm_parameters import plan_absent
 from ansible_collections.illustra.webstack.plugins.module_utils._ssm_parameters import plan_present
 from ansible_collections.illustra.webstack.plugins.module_utils._ssm_parameters import validate
+from ansible_collections.illustra.webstack.plugins.module_utils._tags import get_tags
 
 
 class SSMErrorHandler(AWSErrorHandler):
@@ -198,12 +199,6 @@ def describe_parameters(client, names):
         for page in paginator.paginate(ParameterFilters=filters):
             found.update({p["Name"]: p for p in page.get("Parameters", [])})
     return found
-
-
-@SSMErrorHandler.list_error_handler("read the parameter's tags", [])
-@_retry
-def list_tags(client, name):
-    return client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name).get("TagList", [])
 
 
 @SSMErrorHandler.common_error_handler("write the parameter")
@@ -246,7 +241,7 @@ def read(client, parameters, state, manage_tags, compare_values=True):
     if any(p.get(k) is not None for p in parameters for k in ("description", "key_id", "tier")):
         metadata = describe_parameters(client, sorted(got))
     return {
-        name: describe(p, metadata.get(name), list_tags(client, name) if manage_tags else None)
+        name: describe(p, metadata.get(name), get_tags(client, name) if manage_tags else None)
         for name, p in got.items()
     }
 

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 ROLE = "arn:aws:iam::123456789012:role/backup"
 VAULT_ARN = "arn:aws:backup:us-east-1:123456789012:backup-vault:vault"
 PLAN_ARN = "arn:aws:backup:us-east-1:123456789012:backup-plan:p-1"
-NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 SELECTION = dict(name="tagged", iam_role_arn=ROLE, resources=["arn:aws:ec2:*:*:volume/*"], not_resources=[],
                  list_of_tags=[], conditions=None)  # fmt: skip
 RULE = dict(name="daily", schedule_expression="cron(0 3 ? * * *)", delete_after_days=35)

@@ -1,4 +1,5 @@
-"""get_tags: one tag reader for ACM, CloudFront, S3 and WAFv2 (four copies before, each with its own gaps).
+"""get_tags: one tag reader for ACM, AWS Backup, CloudFront, CloudWatch Logs, S3, SNS, SSM and WAFv2 (four copies
+before, each with its own gaps; the coarse modules' four readers joined it).
 
 The behaviour chosen where the copies differed: a resource or tag set that is gone reads as no tags in
 every service (the CloudFront copies failed on NoSuchResource, a distribution deleted since it was
@@ -19,12 +20,25 @@ DIST = "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL"
 ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/illustra-prod/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 TAGS = [{"Key": "Name", "Value": "illustra-prod"}, {"Key": "Environment", "Value": "prod"}]
 WANT = {"Name": "illustra-prod", "Environment": "prod"}
+VAULT = "arn:aws:backup:us-east-1:123456789012:backup-vault:illustra-prod"
+GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/illustra/prod/app"
+TOPIC = "arn:aws:sns:us-east-1:123456789012:illustra-prod-alerts"
 
 # service, resource, the call, its literal request, an answer carrying TAGS, an answer without a tag list
 CASES = {
     "acm": (CERT, "list_tags_for_certificate", {"CertificateArn": CERT}, {"Tags": TAGS}, {}),
+    "backup": (VAULT, "list_tags", {"ResourceArn": VAULT}, {"Tags": WANT}, {}),
     "cloudfront": (DIST, "list_tags_for_resource", {"Resource": DIST}, {"Tags": {"Items": TAGS}}, {"Tags": {}}),
+    "logs": (GROUP, "list_tags_for_resource", {"resourceArn": GROUP}, {"tags": WANT}, {}),
     "s3": ("illustra-prod-site", "get_bucket_tagging", {"Bucket": "illustra-prod-site"}, {"TagSet": TAGS}, None),
+    "sns": (TOPIC, "list_tags_for_resource", {"ResourceArn": TOPIC}, {"Tags": TAGS}, {}),
+    "ssm": (
+        "/illustra/prod/jwt",
+        "list_tags_for_resource",
+        {"ResourceType": "Parameter", "ResourceId": "/illustra/prod/jwt"},
+        {"TagList": TAGS},
+        {},
+    ),
     "wafv2": (
         ACL,
         "list_tags_for_resource",
@@ -35,14 +49,22 @@ CASES = {
 }
 MISSING = {
     "acm": "ResourceNotFoundException",
+    "backup": "ResourceNotFoundException",
     "cloudfront": "NoSuchResource",
+    "logs": "ResourceNotFoundException",
     "s3": "NoSuchTagSet",
+    "sns": "ResourceNotFound",
+    "ssm": "InvalidResourceId",
     "wafv2": "WAFNonexistentItemException",
 }
 TRANSIENT = {
     "acm": "ThrottlingException",
+    "backup": "ThrottlingException",
     "cloudfront": "Throttling",
+    "logs": "ThrottlingException",
     "s3": "SlowDown",
+    "sns": "Throttling",
+    "ssm": "ThrottlingException",
     "wafv2": "WAFTagOperationInternalErrorException",
 }
 
@@ -69,7 +91,9 @@ def test_through_the_module_client_wrapper(service):
     assert get_tags(RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff()), resource) == WANT
 
 
-@pytest.mark.parametrize("service", ["acm", "cloudfront", "wafv2"], indirect=True)  # S3: NoSuchTagSet, below
+@pytest.mark.parametrize(
+    "service", ["acm", "backup", "cloudfront", "logs", "sns", "ssm", "wafv2"], indirect=True
+)  # S3: NoSuchTagSet, below
 def test_no_tag_list_reads_as_no_tags(service):
     _name, client, stub, resource, method, request, _answer, empty = service
     stub.add_response(method, empty, request)
@@ -96,7 +120,16 @@ def test_other_errors_surface(service):
         get_tags(client, resource)
 
 
+def test_backup_tags_are_read_across_pages():
+    client = boto3.client("backup", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_response("list_tags", {"Tags": {"Name": "illustra-prod"}, "NextToken": "t"}, {"ResourceArn": VAULT})
+        stub.add_response("list_tags", {"Tags": {"Environment": "prod"}}, {"ResourceArn": VAULT, "NextToken": "t"})
+        assert get_tags(client, VAULT) == WANT
+        stub.assert_no_pending_responses()
+
+
 def test_a_service_without_a_reader_is_a_programming_error():
-    client = boto3.client("sns", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with pytest.raises(ValueError, match="no tag reader for sns"):
-        get_tags(client, "arn:aws:sns:us-east-1:123456789012:t")
+    client = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with pytest.raises(ValueError, match="no tag reader for sqs"):
+        get_tags(client, "https://sqs.us-east-1.amazonaws.com/123456789012/q")

@@ -136,7 +136,7 @@ def test_labels_and_the_public_state_never_carry_a_value():
 
 def test_describe_reads_the_three_answers():
     got = {"Name": "/x/a", "Type": "String", "Value": "v", "Version": 2}
-    state = ssm.describe(got, {"Description": "d", "Tier": "Advanced"}, [{"Key": "Project", "Value": "illustra"}])
+    state = ssm.describe(got, {"Description": "d", "Tier": "Advanced"}, {"Project": "illustra"})
     assert state == dict(name="/x/a", type="String", value="v", version=2, description="d", key_id=None,
                          tier="Advanced", tags={"Project": "illustra"})  # fmt: skip
     assert ssm.describe(got)["tags"] is None

@@ -76,7 +76,7 @@ def test_more_than_ten_names_are_read_in_batches(client):
 
 
 def test_write_request_shapes(client):
-    current = {URI: ssm.describe(_got(URI, "old", 3), {}, [{"Key": "Stale", "Value": "1"}])}
+    current = {URI: ssm.describe(_got(URI, "old", 3), {}, {"Stale": "1"})}
     actions = ssm.plan_present(
         current, [param(URI, "new", description="uri"), param(PASSWORD, "pw")], {"Project": "illustra"}
     )
@@ -125,8 +125,3 @@ def test_other_errors_surface_with_what_failed(client):
     client.stub.add_client_error("put_parameter", "ParameterLimitExceeded", "too many", http_status_code=400)
     with pytest.raises(AnsibleAWSError, match="Failed to write the parameter"):
         mod.apply_actions(client, [("create", dict(param(URI), tags={}))])
-
-
-def test_a_parameter_gone_between_read_and_tags_has_none(client):
-    client.stub.add_client_error("list_tags_for_resource", "InvalidResourceId", "gone", http_status_code=400)
-    assert mod.list_tags(client, URI) == []
