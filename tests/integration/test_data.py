@@ -216,6 +216,37 @@ def test_self_hosted_and_aws_backup_converge_idempotent_check_and_teardown(clean
     assert wt.tagged_resources("illustra", "prod") == []
 
 
+@pytest.mark.parametrize("mode_at_teardown", ["daily", "off"])
+def test_aws_backup_is_torn_down_whatever_the_backup_mode_says_now(clean_emulator, tmp_path, mode_at_teardown):
+    """A stack converged with AWS Backup (prod: daily_aws_backup), torn down by teardown.yml under another mode:
+    its selection, plan and vault go all the same. With daily, the backup role used to delete the plan but not its
+    selection (Related backup plan selections must be deleted); with off, teardown.yml skipped the role."""
+    extra = {"vpc__output": _network(), "mongodb_ami_id": _ami()}
+    up = wt.run_playbook(_playbook(tmp_path, ["mongodb", "backup"]), "inventories/prod", extra)
+    assert up.rc == 0, up.summary()
+    backup = boto3.client("backup")
+    (plan,) = backup.list_backup_plans()["BackupPlansList"]
+    assert _selection(plan["BackupPlanId"])["SelectionName"] == "illustra-prod-backup-tagged"
+
+    down = wt.run_playbook(
+        "playbooks/teardown.yml",
+        "inventories/prod",
+        {
+            **extra,
+            "teardown_confirm": "DESTROY-PROD",
+            "teardown_delete_backups": True,
+            "webstack_backup_mode": mode_at_teardown,
+        },
+    )
+    assert down.rc == 0, down.summary()
+    assert backup.list_backup_plans()["BackupPlansList"] == []
+    assert backup.list_backup_vaults()["BackupVaultList"] == []
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.list_backup_selections(BackupPlanId=plan["BackupPlanId"])
+    with pytest.raises(boto3.client("iam").exceptions.NoSuchEntityException):
+        boto3.client("iam").get_role(RoleName=_BACKUP_ROLE)
+
+
 def test_atlas_mode_stores_the_connection_string(clean_emulator, tmp_path):
     playbook = _playbook(tmp_path, ["mongodb"])
     atlas = "mongodb+srv://illustra:S3cr3t-Atlas-pw@cluster0.example.mongodb.net/illustra"
