@@ -2,6 +2,7 @@
 # make compat: the collection on the lowest versions it declares, in a second virtual environment.
 #   ansible-core   the lower bound of requires_ansible in meta/runtime.yml
 #   boto3/botocore the lower bounds in requirements.txt (then the loader tests again on the highest allowed)
+#   dnspython      its lower bound in requirements.txt (acm_certificate_request's delegation check)
 #   collections    the ones the main .venv has (amazon.aws, community.aws, ...: within galaxy.yml's ranges)
 # and runs there the collection's unit tests (plugins and roles, not the test tooling's) and a prod converge on
 # the emulator, converged again with changed=0. The emulator runs from the main .venv: it is test tooling.
@@ -54,7 +55,7 @@ TOOLCHAIN=$( [ -f test-requirements.txt ] && echo test-requirements.txt || echo 
 CORE=${COMPAT_ANSIBLE_CORE:-$(lowest meta/runtime.yml ansible-core)}
 BOTOCORE=${COMPAT_BOTOCORE:-$(lowest "$RUNTIME" botocore)}
 BOTO3=${COMPAT_BOTO3:-$(lowest "$RUNTIME" boto3)}
-PYMONGO=$(lowest "$RUNTIME" pymongo)  # preflight parses connection strings with it
+DNSPYTHON=$(lowest "$RUNTIME" dnspython)
 PYTEST=$(pin pytest "$TOOLCHAIN")
 VENV=.cache/compat/core-$CORE-botocore-$BOTOCORE
 PY=$ROOT/$VENV/bin/python
@@ -79,7 +80,7 @@ build() {
   done
   echo "$*" > "$venv/.ready"
 }
-build "$VENV" "ansible-core==$CORE" "boto3==$BOTO3" "botocore==$BOTOCORE" "pymongo==$PYMONGO" "pytest==$PYTEST"
+build "$VENV" "ansible-core==$CORE" "boto3==$BOTO3" "botocore==$BOTOCORE" "dnspython==$DNSPYTHON" "pytest==$PYTEST"
 "$PY" -c 'import ansible, botocore, boto3; print(f"compat: ansible-core {ansible.__version__}, boto3 {boto3.__version__}, botocore {botocore.__version__}")'
 
 # The controller's side of the collection: its plugins' tests. The tooling's tests (emulator patches, data plane,
@@ -108,7 +109,7 @@ fi
 if [ -z "${COMPAT_BOTOCORE:-}" ] && [[ "$(highest_spec "$RUNTIME" botocore)" != *"=="* ]]; then
   HIGH=.cache/compat/core-$CORE-botocore-highest
   build "$HIGH" "ansible-core==$CORE" "$(highest_spec "$RUNTIME" boto3)" "$(highest_spec "$RUNTIME" botocore)" \
-    "pymongo==$PYMONGO" "pytest==$PYTEST"
+    "$(highest_spec "$RUNTIME" dnspython)" "pytest==$PYTEST"
   "$HIGH/bin/python" -c 'import botocore; print(f"compat: botocore {botocore.__version__} (the highest allowed)")'
   "$HIGH/bin/python" -m pytest -q -p no:cacheprovider tests/unit/test_run_in_controller.py -k "botocore or loader"
 fi
