@@ -26,6 +26,7 @@ attributes:
     description: Reads only; runs in check mode too.
   diff_mode:
     support: none
+    description: It changes nothing, so there is no diff.
 """
 
 EXAMPLES = r"""

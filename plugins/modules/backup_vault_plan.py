@@ -210,7 +210,7 @@ backup:
         arn: {description: Its ARN (null in check mode when it would be created)., type: str}
         encryption_key_arn: {description: Its KMS key., type: str}
         recovery_points: {description: How many recovery points it holds., type: int}
-        tags: {description: Its tags (null when O(tags) is omitted, as they were not read)., type: dict}
+        tags: {description: "Its tags (null when O(tags) is omitted, as they were not read).", type: dict}
     plan:
       description: The plan (null when absent).
       type: dict
@@ -219,7 +219,7 @@ backup:
         id: {description: Its id (null in check mode when it would be created)., type: str}
         arn: {description: Its ARN., type: str}
         version_id: {description: Its version (null when it would change)., type: str}
-        rules: {description: Its rules (snake case, as AWS Backup returns them)., type: list, elements: dict}
+        rules: {description: "Its rules (snake case, as AWS Backup returns them).", type: list, elements: dict}
         tags: {description: Its tags (null when O(tags) is omitted)., type: dict}
     selections:
       description: The plan's selections.

@@ -121,9 +121,9 @@ _shared_loader.webstack_shared = True
 _original_create_loader = botocore.session.create_loader if botocore else None
 
 
-def sharing_enabled(environ=os.environ) -> bool:
+def sharing_enabled(environ=None) -> bool:
     """The documented switch: WEBSTACK_SHARE_BOTOCORE_DATA (default true; false, no, 0 or off turn it off)."""
-    return boolean(environ.get(SHARE_BOTOCORE_DATA, "true"), strict=False)
+    return boolean((os.environ if environ is None else environ).get(SHARE_BOTOCORE_DATA, "true"), strict=False)
 
 
 def share_botocore_data() -> bool:
