@@ -5,7 +5,7 @@
 #   dnspython      its lower bound in requirements.txt (acm_certificate_request's delegation check)
 #   collections    the ones the main .venv has (amazon.aws, community.aws, ...: within galaxy.yml's ranges)
 # and runs there the collection's unit tests (plugins and roles, not the test tooling's) and a prod converge on
-# the emulator, converged again with changed=0. The emulator runs from the main .venv: it is test tooling.
+# the emulator (once: there every task takes the stock path). The emulator runs from the main .venv: it is test tooling.
 # COMPAT_ANSIBLE_CORE / COMPAT_BOTOCORE override the versions (the matrix: make compat COMPAT_ANSIBLE_CORE=2.18.0);
 # COMPAT_SKIP_CONVERGE=1 runs the unit tests only.
 set -euo pipefail
