@@ -371,7 +371,8 @@ class _StagingAlb(BaseHTTPRequestHandler):
         elif self.headers.get("X-Origin-Verify") != ORIGIN_SECRET:
             status, body, kind = 403, b"Forbidden", "text/plain"  # the ALB's fixed-response default action
         else:
-            status, body, kind = 200, json.dumps({"status": "healthy"}).encode(), "application/json"
+            # What examples/backend's /api/health answers with its database reachable.
+            status, body, kind = 200, json.dumps({"status": "ok", "database": "up"}).encode(), "application/json"
         self.send_response(status)
         self.send_header("Content-Type", kind)
         for name, value in (
