@@ -2,7 +2,8 @@
 
 Refused without the typed confirmation; --check on an empty account creates nothing; a real run
 creates the OIDC provider, the deploy role (trust + inline least-privilege policy), the artifact
-bucket, the alert topic and the budget; a second run and --check report changed == 0.
+bucket, the alert topic and the budget; a second run and --check report changed == 0. Bootstrap after a
+deploy that turned on the artifact bucket's access logging (the logs role's) keeps it and changes nothing.
 """
 
 import json
@@ -18,8 +19,8 @@ AWX = "arn:aws:iam::123456789012:role/awx-runner"
 TAGS = {"Project": "illustra", "Environment": ENV, "ManagedBy": "illustra.webstack"}
 
 
-def bootstrap(confirm=True, **kwargs):
-    extra = {"bootstrap_awx_principal_arn": AWX}
+def bootstrap(confirm=True, extra=None, **kwargs):
+    extra = {"bootstrap_awx_principal_arn": AWX, **(extra or {})}
     if confirm:
         extra["confirm_bootstrap"] = f"BOOTSTRAP-{ENV.upper()}"
     return wt.run_playbook("playbooks/bootstrap.yml", INVENTORY, extra_vars=extra, **kwargs)
@@ -58,7 +59,8 @@ def assert_bootstrapped():
 
     role = iam.get_role(RoleName=ROLE)["Role"]
     assert {t["Key"]: t["Value"] for t in role["Tags"]} == TAGS
-    assert role["MaxSessionDuration"] == 3600
+    # A prod run's waits reach 6,300 s and a rollback adds a refresh: the role allows 4 hours (failure 12).
+    assert role["MaxSessionDuration"] == 14400
     trust = statements(role["AssumeRolePolicyDocument"])
     assert set(trust) == {"CiThroughOidc", "Awx"}
     assert trust["CiThroughOidc"]["Principal"] == {"Federated": oidc_arn}
@@ -158,3 +160,30 @@ def test_bootstrap_refuses_checks_converges_idempotently(clean_emulator):
     check = bootstrap(check=True, diff=True)
     assert check.rc == 0, check.summary()
     assert check.changed == 0, check.summary()
+
+
+def test_bootstrap_after_a_deploy_keeps_the_artifact_buckets_access_logging(clean_emulator):
+    first = bootstrap()
+    assert first.rc == 0, first.summary()
+    acct = account()
+    artifacts, logs = f"illustra-{ENV}-artifacts-{acct}", f"illustra-{ENV}-logs-{acct}"
+    # What a deploy with webstack_access_logs does (the logs role, then the artifacts role): a log bucket
+    # that grants the logging service, and the artifact bucket's server access logs into it.
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=logs)
+    grant = {
+        "Sid": "S3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{logs}/s3/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+    }
+    s3.put_bucket_policy(Bucket=logs, Policy=json.dumps({"Version": "2012-10-17", "Statement": [grant]}))
+    logging = {"TargetBucket": logs, "TargetPrefix": f"s3/{artifacts}/"}
+    s3.put_bucket_logging(Bucket=artifacts, BucketLoggingStatus={"LoggingEnabled": logging})
+
+    again = bootstrap(extra={"webstack_access_logs": True})
+    assert again.rc == 0, again.summary()
+    assert again.changed == 0, again.summary()
+    assert s3.get_bucket_logging(Bucket=artifacts).get("LoggingEnabled") == logging
