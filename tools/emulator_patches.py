@@ -2188,6 +2188,91 @@ def _backup_plan_updates() -> None:
     responses.BackupResponse.update_backup_plan = update_backup_plan
 
 
+def _iam_policy_evaluation() -> None:
+    """IAM (only when enforcement is on, INITIAL_NO_AUTH_ACTION_COUNT): authorise the actions IAM names.
+
+    Gaps in moto 5.2.5's access control (moto/iam/access_control.py, moto/core/authorization.py):
+    - the action is `<SigV4 signing name>:<operation>`, so CloudWatch's calls are checked as
+      `monitoring:*` and the tagging API's as `tagging:*`, and creating with tags checks only the
+      create (AWS also authorises the tagging action: EC2 User Guide, "Grant permission to tag
+      resources during creation"; ELB User Guide, "Tagging on creation"; CloudFront's
+      CreateDistributionWithTags needs cloudfront:CreateDistribution and cloudfront:TagResource);
+    - it knows the request's resource only for S3 (the bucket), IAM roles and sts:AssumeRole; every
+      other request is evaluated against Resource "*", so an Allow scoped to ARNs never applies;
+    - it evaluates conditions only from values the request carries, which identity policies never
+      get, so an Allow with a condition always applies and a Deny with a condition always denies.
+    - it recomputes a request's signature over `body or data`: a REST request without a body (a GET of
+      Route 53 or CloudFront) is hashed as moto's parsed `data` instead of the empty payload the client
+      signed, so every such call fails SignatureDoesNotMatch (moto/iam/access_control.py
+      `_create_aws_request`).
+    Model: the signature covers the bytes sent (SigV4: the payload hash is of the request body, empty
+    for none), moto's form data only for a form-encoded body it consumed; the actions of
+    tools/iam_actions.py (all must be allowed); a statement scoped to resources
+    moto does not know applies to an Allow and not to a Deny, and a Deny with conditions does not
+    apply. Verdict: this is enforcement at the level of actions. It refuses every action the identity's
+    policies do not grant at all (which AWS refuses too), and, like moto itself, it does not check
+    scoping by resource ARN or by condition outside S3 buckets and IAM roles: the emulator does not
+    prove the deploy policy's resource and tag scoping (README, "What the emulator does not prove").
+    """
+    from iam_actions import iam_actions  # noqa: PLC0415
+    from moto.iam import access_control  # noqa: PLC0415
+
+    if getattr(access_control.IAMRequestBase.check_action_permitted, "_webstack_patched", False):
+        return
+    identity = threading.local()
+    original_init = access_control.IAMRequestBase.__init__
+    original_check = access_control.IAMRequestBase.check_action_permitted
+    original_statement = access_control.IAMPolicyStatement.is_action_permitted
+
+    original_request = access_control.IAMRequestBase._create_aws_request
+
+    def create_aws_request(self):
+        form = "x-www-form-urlencoded" in str(self._headers.get("Content-Type", ""))
+        if self._body or form:
+            return original_request(self)
+        body, self._body, data = self._body, b"", self._data
+        self._data = b""
+        try:
+            return original_request(self)
+        finally:
+            self._body, self._data = body, data
+
+    @functools.wraps(original_init)
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        service, _, operation = self._action.partition(":")
+        self._webstack_actions = iam_actions(service, operation, (self._data or {}).keys())
+
+    def check_action_permitted(self, resource):
+        identity.evaluating = True
+        try:
+            for action in self._webstack_actions:
+                self._action = action
+                original_check(self, resource)
+        finally:
+            identity.evaluating = False
+
+    def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+        statement = self._statement
+        if not getattr(identity, "evaluating", False) or principal is not None:
+            return original_statement(self, action, resource, principal, incoming_condition_values)
+        deny = statement.get("Effect") == "Deny"
+        scoped = statement.get("Resource") not in (None, "*", ["*"])
+        if deny and (statement.get("Condition") or (scoped and resource == "*")):
+            return access_control.PermissionResult.NEUTRAL
+        if scoped and resource == "*":
+            statement = {**statement, "Resource": "*"}
+        return original_statement(
+            access_control.IAMPolicyStatement(statement), action, resource, principal, incoming_condition_values
+        )
+
+    check_action_permitted._webstack_patched = True
+    access_control.IAMRequestBase.__init__ = init
+    access_control.IAMRequestBase._create_aws_request = create_aws_request
+    access_control.IAMRequestBase.check_action_permitted = check_action_permitted
+    access_control.IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
 PATCHES = [
     _keep_cloudfront_origin_fields,
     _budgets_subscribers_and_update,
@@ -2212,6 +2297,7 @@ PATCHES = [
     _acm_validation_follows_route53,
     _acm_certificate_in_use,
     _backup_plan_updates,
+    _iam_policy_evaluation,
 ]
 
 

@@ -60,6 +60,27 @@ def _error_response(handler, body: bytes, fault: str) -> tuple[int, str, bytes]:
     return status, "application/xml", f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
 
 
+# Signing names whose botocore model has another name (for routing a REST request to its operation).
+_MODEL_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "tagging": "resourcegroupstaggingapi"}
+
+
+def _rest_operation(signing_name: str, method: str, path: str, headers: dict, body: bytes) -> str:
+    """A REST request's operation, as moto's router matches it against botocore's model (no match: "")."""
+    from botocore.exceptions import UnknownServiceError  # noqa: PLC0415
+    from moto.core.routing import get_service_router  # noqa: PLC0415
+    from werkzeug.exceptions import NotFound  # noqa: PLC0415
+    from werkzeug.test import EnvironBuilder  # noqa: PLC0415
+
+    raw_path, _, query = path.partition("?")
+    request = EnvironBuilder(method=method, path=raw_path, query_string=query, headers=headers, data=body).get_request()
+    request.raw_path = raw_path
+    try:
+        router = get_service_router(_MODEL_OF_SIGNING_NAME.get(signing_name, signing_name))
+        return router.match(request)[0].name
+    except (NotFound, NotImplementedError, UnknownServiceError):
+        return ""
+
+
 @dataclass
 class Call:
     """One forwarded API call, as sent, with the emulator's time to answer it."""
@@ -70,6 +91,35 @@ class Call:
     body: bytes
     action: str
     upstream_seconds: float
+    status: int = 200
+    # The emulator's answer to a refused call (status 400 and up): its error code and message.
+    error_body: bytes = b""
+
+    @property
+    def signing_name(self) -> str:
+        """The service the request was signed for (its SigV4 credential scope), "" if unsigned."""
+        match = re.search(r"Credential=[^/,]+/[^/,]+/[^/,]+/([^/,]+)/", self.headers.get("Authorization", ""))
+        return match.group(1) if match else ""
+
+    @property
+    def operation(self) -> str:
+        """The API operation: the query Action, the JSON target, or (REST) the one its method and path name."""
+        rpc = re.match(r"^/service/[^/]+/operation/([A-Za-z0-9]+)", self.path)
+        if rpc:
+            return rpc.group(1)
+        if self.method == "POST" and (self.body.startswith(b"Action=") or b"&Action=" in self.body):
+            return self.action
+        if any(k.lower() == "x-amz-target" for k in self.headers):
+            return self.action
+        return _rest_operation(self.signing_name, self.method, self.path, self.headers, self.body)
+
+    @property
+    def iam_actions(self) -> list[str]:
+        """The IAM actions this call needs (tools/iam_actions.py)."""
+        from iam_actions import iam_actions  # noqa: PLC0415
+
+        params = parse_qs(self.body.decode("utf-8", "replace")) if b"Action=" in self.body else {}
+        return iam_actions(self.signing_name, self.operation, params.keys())
 
     @property
     def mutating(self) -> bool:
@@ -134,7 +184,16 @@ class FaultProxy:
                 with proxy.lock:
                     proxy.counts["forwarded"] += 1
                     if proxy.record is not None:
-                        call = Call(self.command, self.path, headers, body, action.decode(), upstream_seconds)
+                        call = Call(
+                            self.command,
+                            self.path,
+                            headers,
+                            body,
+                            action.decode(),
+                            upstream_seconds,
+                            resp.status,
+                            payload if resp.status >= 400 else b"",
+                        )
                         proxy.record.append(call)
                     mutation = bool(MUTATING.match(action)) and resp.status < 300
                     if mutation:
