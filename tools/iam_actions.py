@@ -50,6 +50,21 @@ RENAMED = {
     "s3:GetBucketNotificationConfiguration": ("s3:GetBucketNotification",),
     "s3:PutBucketNotificationConfiguration": ("s3:PutBucketNotification",),
 }
+# AWS Budgets operations on budgets, notifications and subscribers (not its budget actions).
+BUDGET_OPERATIONS = (
+    "DescribeBudget",
+    "DescribeNotification",
+    "DescribeSubscriber",
+    "CreateBudget",
+    "UpdateBudget",
+    "DeleteBudget",
+    "CreateNotification",
+    "UpdateNotification",
+    "DeleteNotification",
+    "CreateSubscriber",
+    "UpdateSubscriber",
+    "DeleteSubscriber",
+)
 # Creates that carry tags in the request need the service's tagging action too.
 TAG_ON_CREATE = {
     "ec2": ("TagSpecification", "ec2:CreateTags"),
@@ -64,6 +79,10 @@ def iam_actions(signing_name: str, operation: str, params: Iterable[str] = ()) -
     `params` are the request's parameter names (query or form keys) where they decide tag-on-create.
     """
     prefix = IAM_PREFIX.get(signing_name, signing_name)
+    if prefix == "budgets" and operation.startswith(BUDGET_OPERATIONS):
+        # AWS Budgets authorises its budget operations as two actions (Cost Management User Guide,
+        # "Actions for budgets"): reading as budgets:ViewBudget, every change as budgets:ModifyBudget.
+        return ["budgets:ViewBudget" if operation.startswith("Describe") else "budgets:ModifyBudget"]
     action = f"{prefix}:{operation}"
     actions = list(RENAMED.get(action, (action,)))
     tagging = TAG_ON_CREATE.get(prefix)
