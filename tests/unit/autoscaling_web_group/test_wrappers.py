@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _autoscaling_web as aw
 from ansible_collections.illustra.webstack.plugins.modules import autoscaling_web_group as mod
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 NAME = "illustra-prod-backend"
 LT = "lt-0a20c965061f64abc"
@@ -52,6 +52,43 @@ PARAMS = {
 }
 
 
+# What EC2 and Auto Scaling must receive for PARAMS, written out from the API reference (EC2
+# RequestLaunchTemplateData, Auto Scaling PutScalingPolicy), not from the code under test.
+TAG_LIST = [
+    {"Key": "Environment", "Value": "prod"},
+    {"Key": "ManagedBy", "Value": "illustra.webstack"},
+    {"Key": "Project", "Value": "illustra"},
+]
+LAUNCH_TEMPLATE_DATA = {
+    "ImageId": "ami-0123456789abcdef0",
+    "InstanceType": "t3.medium",
+    "IamInstanceProfile": {"Name": NAME},
+    "SecurityGroupIds": ["sg-app"],
+    "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
+    "BlockDeviceMappings": [
+        {
+            "DeviceName": "/dev/xvda",
+            "Ebs": {"VolumeSize": 20, "VolumeType": "gp3", "Encrypted": True, "DeleteOnTermination": True},
+        }
+    ],
+    "UserData": base64.b64encode(b"#!/bin/bash\n").decode(),
+    "TagSpecifications": [
+        {"ResourceType": "instance", "Tags": TAG_LIST},
+        {"ResourceType": "volume", "Tags": TAG_LIST},
+    ],
+}
+CPU_POLICY_REQUEST = {
+    "AutoScalingGroupName": NAME,
+    "PolicyName": NAME + "-cpu-target-tracking",
+    "PolicyType": "TargetTrackingScaling",
+    "TargetTrackingConfiguration": {
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+        "TargetValue": 50.0,
+        "DisableScaleIn": False,
+    },
+}
+
+
 @pytest.fixture
 def make_module(fake_module):
     """A module with its own copy of PARAMS (tests change nested values)."""
@@ -62,8 +99,8 @@ def make_module(fake_module):
     return make
 
 
-def converged_reads(ec2_stub, asg_stub, module):
-    data = aw.desired_launch_template_data(module.params["launch_template"], "/dev/xvda", TAGS)
+def converged_reads(ec2_stub, asg_stub):
+    data = LAUNCH_TEMPLATE_DATA
     ec2_stub.add_response(
         "describe_images",
         {"Images": [{"ImageId": "ami-0123456789abcdef0", "RootDeviceName": "/dev/xvda"}]},
@@ -140,7 +177,7 @@ def converged_reads(ec2_stub, asg_stub, module):
     )
     asg_stub.add_response(
         "describe_policies",
-        {"ScalingPolicies": [dict(aw.desired_cpu_policy(NAME, 50.0), PolicyARN="arn:policy")]},
+        {"ScalingPolicies": [dict(CPU_POLICY_REQUEST, PolicyARN="arn:policy")]},
         {"AutoScalingGroupName": NAME},
     )
     return group
@@ -150,7 +187,7 @@ def test_converged_group_makes_no_write_call(make_module):
     ec2, asg = client("ec2"), client("autoscaling")
     module = make_module()
     with Stubber(ec2) as ec2_stub, Stubber(asg) as asg_stub:
-        converged_reads(ec2_stub, asg_stub, module)
+        converged_reads(ec2_stub, asg_stub)
         result = mod.ensure_present(module, ec2, asg)
         ec2_stub.assert_no_pending_responses()
         asg_stub.assert_no_pending_responses()
@@ -163,12 +200,16 @@ def test_changed_instance_type_creates_a_version_and_asks_for_a_refresh_without_
     ec2, asg = client("ec2"), client("autoscaling")
     module = make_module()
     with Stubber(ec2) as ec2_stub, Stubber(asg) as asg_stub:
-        group = converged_reads(ec2_stub, asg_stub, module)
+        group = converged_reads(ec2_stub, asg_stub)
         module.params["launch_template"]["instance_type"] = "t3.large"
         ec2_stub.add_response(
             "create_launch_template_version",
             {"LaunchTemplateVersion": {"LaunchTemplateId": LT, "VersionNumber": 4}},
-            {"LaunchTemplateId": LT, "LaunchTemplateData": ANY, "VersionDescription": "illustra.webstack"},
+            {
+                "LaunchTemplateId": LT,
+                "LaunchTemplateData": dict(LAUNCH_TEMPLATE_DATA, InstanceType="t3.large"),
+                "VersionDescription": "illustra.webstack",
+            },
         )
         # No update_auto_scaling_group: the release module moves the group with an instance refresh.
         asg_stub.add_response("describe_auto_scaling_groups", group, {"AutoScalingGroupNames": [NAME]})
@@ -190,13 +231,12 @@ def test_create_launch_template_request_shape():
             {"LaunchTemplate": {"LaunchTemplateId": LT, "LatestVersionNumber": 1}},
             {
                 "LaunchTemplateName": NAME,
-                "LaunchTemplateData": data,
-                "TagSpecifications": [{"ResourceType": "launch-template", "Tags": aw.tag_list(TAGS)}],
+                "LaunchTemplateData": LAUNCH_TEMPLATE_DATA,
+                "TagSpecifications": [{"ResourceType": "launch-template", "Tags": TAG_LIST}],
             },
         )
         assert aw.create_launch_template(ec2, NAME, data, TAGS)["LaunchTemplateId"] == LT
         stub.assert_no_pending_responses()
-    assert base64.b64decode(data["UserData"]) == b"#!/bin/bash\n"
 
 
 def test_missing_launch_template_is_none_and_other_errors_surface():
@@ -213,8 +253,7 @@ def test_missing_launch_template_is_none_and_other_errors_surface():
 
 def test_put_policy_request_shape():
     asg = client("autoscaling")
-    spec = aw.desired_cpu_policy(NAME, 50)
     with Stubber(asg) as stub:
-        stub.add_response("put_scaling_policy", {"PolicyARN": "arn:p"}, spec)
-        aw.put_policy(asg, **spec)
+        stub.add_response("put_scaling_policy", {"PolicyARN": "arn:p"}, CPU_POLICY_REQUEST)
+        aw.put_policy(asg, **aw.desired_cpu_policy(NAME, 50))
         stub.assert_no_pending_responses()
