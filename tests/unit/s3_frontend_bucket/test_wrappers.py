@@ -42,9 +42,25 @@ def test_put_encryption_retries_throttling_and_surfaces_denied(client):
     stub.assert_no_pending_responses()
 
 
-def test_public_access_block_request_shape(client):
+# S3 PutPublicAccessBlock's PublicAccessBlockConfiguration, written out: a private bucket blocks
+# everything; a website bucket lifts only the two flags that forbid its public-read bucket policy.
+PRIVATE_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+WEBSITE_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": False,
+    "RestrictPublicBuckets": False,
+}
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("private", PRIVATE_BLOCK), ("website", WEBSITE_BLOCK)])
+def test_public_access_block_request_shape(client, mode, expected):
     c, stub = client
-    config = s3f.public_access_block("private")
-    stub.add_response("put_public_access_block", {}, {"Bucket": "b", "PublicAccessBlockConfiguration": config})
-    s3f.put_public_access_block(c, "b", config)
+    stub.add_response("put_public_access_block", {}, {"Bucket": "b", "PublicAccessBlockConfiguration": expected})
+    s3f.put_public_access_block(c, "b", s3f.public_access_block(mode))
     stub.assert_no_pending_responses()
