@@ -3,9 +3,8 @@
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.illustra.webstack.plugins.module_utils import _budget as plan
 from ansible_collections.illustra.webstack.plugins.modules import budget as mod
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 ACCOUNT = "123456789012"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:illustra-prod-alerts"
@@ -38,6 +37,42 @@ def make_module(fake_module):
         return fake_module(dict(PARAMS, **params), check_mode=check_mode)
 
     return make
+
+
+# What AWS Budgets must receive (CreateBudget's Budget, a Notification with its Subscribers), written
+# out from the API reference rather than by the module's own plan functions.
+NAME = "illustra-prod-monthly"
+BUDGET_REQUEST = {
+    "BudgetName": NAME,
+    "BudgetLimit": {"Amount": "200", "Unit": "USD"},
+    "TimeUnit": "MONTHLY",
+    "BudgetType": "COST",
+}
+
+
+def _note(kind, threshold, email="ops@example.com"):
+    return {
+        "Notification": {
+            "NotificationType": kind,
+            "ComparisonOperator": "GREATER_THAN",
+            "Threshold": threshold,
+            "ThresholdType": "PERCENTAGE",
+        },
+        "Subscribers": [
+            {"SubscriptionType": "SNS", "Address": TOPIC},
+            {"SubscriptionType": "EMAIL", "Address": email},
+        ],
+    }
+
+
+def _notes(email="ops@example.com"):
+    """PARAMS' four notifications: actual spend past 80, 100 and 120 %, forecast past 100 %."""
+    return [
+        _note("ACTUAL", 80.0, email),
+        _note("ACTUAL", 100.0, email),
+        _note("ACTUAL", 120.0, email),
+        _note("FORECASTED", 100.0, email),
+    ]
 
 
 def _budget(amount="200.0"):
@@ -82,15 +117,10 @@ def test_other_errors_surface(client):
 
 def test_create_sends_budget_and_notifications_in_one_call(client, make_module):
     client.stub.add_client_error("describe_budget", "NotFoundException", "missing")
-    want = plan.desired_notifications([80, 100, 120], [100], TOPIC, ["ops@example.com"])
     client.stub.add_response(
         "create_budget",
         {},
-        {
-            "AccountId": ACCOUNT,
-            "Budget": plan.desired_budget("illustra-prod-monthly", 200.0),
-            "NotificationsWithSubscribers": want,
-        },
+        {"AccountId": ACCOUNT, "Budget": BUDGET_REQUEST, "NotificationsWithSubscribers": _notes()},
     )
     actions, before, after = mod.ensure_present(make_module(), client, ACCOUNT)
     assert actions == ["create_budget"]
@@ -99,23 +129,20 @@ def test_create_sends_budget_and_notifications_in_one_call(client, make_module):
 
 def test_update_path_limit_and_subscribers(client, make_module):
     """A new limit goes through UpdateBudget; a changed e-mail list recreates each notification."""
-    old = plan.desired_notifications([80, 100, 120], [100], TOPIC, ["old@example.com"])
+    old = _notes("old@example.com")
     _stub_read(client, _budget("150.0"), old)
-    client.stub.add_response(
-        "update_budget", {}, {"AccountId": ACCOUNT, "NewBudget": plan.desired_budget("illustra-prod-monthly", 200.0)}
-    )
+    client.stub.add_response("update_budget", {}, {"AccountId": ACCOUNT, "NewBudget": BUDGET_REQUEST})
     for n in old:
         client.stub.add_response(
-            "delete_notification", {}, {"AccountId": ACCOUNT, "BudgetName": ANY, "Notification": n["Notification"]}
+            "delete_notification", {}, {"AccountId": ACCOUNT, "BudgetName": NAME, "Notification": n["Notification"]}
         )
-    new = plan.desired_notifications([80, 100, 120], [100], TOPIC, ["ops@example.com"])
-    for n in new:
+    for n in _notes():
         client.stub.add_response(
             "create_notification",
             {},
             {
                 "AccountId": ACCOUNT,
-                "BudgetName": ANY,
+                "BudgetName": NAME,
                 "Notification": n["Notification"],
                 "Subscribers": n["Subscribers"],
             },
@@ -127,14 +154,14 @@ def test_update_path_limit_and_subscribers(client, make_module):
 
 
 def test_check_mode_reads_only(client, make_module):
-    old = plan.desired_notifications([80, 100], [], TOPIC, ["ops@example.com"])
+    old = _notes()[:2]
     _stub_read(client, _budget("150.0"), old)
     actions, _, _ = mod.ensure_present(make_module(check_mode=True), client, ACCOUNT)
     assert actions == ["update_budget", "create_notification ACTUAL 120.0", "create_notification FORECASTED 100.0"]
 
 
 def test_nothing_to_do(client, make_module):
-    _stub_read(client, _budget(), plan.desired_notifications([80, 100, 120], [100], TOPIC, ["ops@example.com"]))
+    _stub_read(client, _budget(), _notes())
     assert mod.ensure_present(make_module(), client, ACCOUNT)[0] == []
 
 
