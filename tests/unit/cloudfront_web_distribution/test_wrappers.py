@@ -10,6 +10,16 @@ from botocore.stub import Stubber
 
 NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
 
+# CloudFront CreateOriginAccessControl's OriginAccessControlConfig, written out: CloudFront signs
+# every request to the S3 origin with SigV4.
+OAC_CONFIG = {
+    "Name": "n-oac",
+    "Description": "illustra.webstack: CloudFront signs every request to the private bucket",
+    "SigningProtocol": "sigv4",
+    "SigningBehavior": "always",
+    "OriginAccessControlOriginType": "s3",
+}
+
 
 @pytest.fixture
 def client():
@@ -20,14 +30,13 @@ def client():
 
 def test_create_oac_request_shape_and_retry(client):
     c, stub = client
-    config = cf.oac_config("n-oac")
     stub.add_client_error("create_origin_access_control", "Throttling", http_status_code=400)
     stub.add_response(
         "create_origin_access_control",
-        {"OriginAccessControl": {"Id": "O1", "OriginAccessControlConfig": config}, "ETag": "e"},
-        {"OriginAccessControlConfig": config},
+        {"OriginAccessControl": {"Id": "O1", "OriginAccessControlConfig": OAC_CONFIG}, "ETag": "e"},
+        {"OriginAccessControlConfig": OAC_CONFIG},
     )
-    assert cf.create_oac(c, config)["Id"] == "O1"
+    assert cf.create_oac(c, cf.oac_config("n-oac"))["Id"] == "O1"
     stub.assert_no_pending_responses()
 
 
@@ -38,20 +47,28 @@ def test_missing_headers_policy_reads_as_none(client):
 
 
 def test_create_distribution_with_tags_shape(client):
+    """CreateDistributionWithTags gets the config as given and the tags as a Tags.Items list (sorted),
+    in the same call; an error surfaces."""
     c, stub = client
-    stub.add_client_error("create_distribution_with_tags", "InvalidViewerCertificate", http_status_code=400)
-    with pytest.raises(AnsibleAWSError, match="create distribution"):
-        cf.create_distribution(
-            c,
-            {
-                "CallerReference": "r",
-                "Comment": "c",
-                "Enabled": True,
-                "Origins": {"Quantity": 0, "Items": []},
-                "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
-            },
-            {},
-        )
+    config = {
+        "CallerReference": "r",
+        "Comment": "c",
+        "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "b.s3.amazonaws.com"}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
+    }
+    expected = {
+        "DistributionConfigWithTags": {
+            "DistributionConfig": config,
+            "Tags": {"Items": [{"Key": "Environment", "Value": "prod"}, {"Key": "Project", "Value": "illustra"}]},
+        }
+    }
+    stub.add_client_error(
+        "create_distribution_with_tags", "InvalidViewerCertificate", http_status_code=400, expected_params=expected
+    )
+    with pytest.raises(AnsibleAWSError, match=r"create distribution.*InvalidViewerCertificate"):
+        cf.create_distribution(c, config, {"Project": "illustra", "Environment": "prod"})
+    stub.assert_no_pending_responses()
 
 
 def test_update_passes_if_match(client):
@@ -63,9 +80,10 @@ def test_update_passes_if_match(client):
         "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "b.s3.amazonaws.com"}]},
         "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
     }
-    stub.add_client_error("update_distribution", "Throttling", http_status_code=400)
-    stub.add_client_error("update_distribution", "IllegalUpdate", http_status_code=400)
-    with pytest.raises(AnsibleAWSError, match="update distribution"):
+    expected = {"Id": "D1", "IfMatch": "etag", "DistributionConfig": config}
+    stub.add_client_error("update_distribution", "Throttling", http_status_code=400, expected_params=expected)
+    stub.add_client_error("update_distribution", "IllegalUpdate", http_status_code=400, expected_params=expected)
+    with pytest.raises(AnsibleAWSError, match=r"update distribution.*IllegalUpdate"):
         cf.update_distribution(c, "D1", config, "etag")
     stub.assert_no_pending_responses()
 
