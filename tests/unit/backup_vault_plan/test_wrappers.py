@@ -18,6 +18,18 @@ NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 SELECTION = dict(name="tagged", iam_role_arn=ROLE, resources=["arn:aws:ec2:*:*:volume/*"], not_resources=[],
                  list_of_tags=[], conditions=None)  # fmt: skip
 RULE = dict(name="daily", schedule_expression="cron(0 3 ? * * *)", delete_after_days=35)
+# AWS Backup's BackupRuleInput and BackupSelection for RULE and SELECTION, written out from the API
+# reference (CreateBackupPlan, CreateBackupSelection) rather than by the code under test.
+RULE_REQUEST = {"RuleName": "daily", "TargetBackupVaultName": "vault", "ScheduleExpression": "cron(0 3 ? * * *)",
+                "Lifecycle": {"DeleteAfterDays": 35}}  # fmt: skip
+SELECTION_REQUEST = {
+    "SelectionName": "tagged",
+    "IamRoleArn": ROLE,
+    "Resources": ["arn:aws:ec2:*:*:volume/*"],
+    "NotResources": [],
+    "ListOfTags": [],
+    "Conditions": {"StringEquals": [], "StringNotEquals": [], "StringLike": [], "StringNotLike": []},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +70,7 @@ def _stub_read(client, plan=True):
     client.stub.add_response("list_backup_plans", {"BackupPlansList": plans}, {})
     if not plan:
         return
-    rule = dict(bp.rule_to_api(RULE, "vault"), RuleId="r-1", StartWindowMinutes=480)
+    rule = dict(RULE_REQUEST, RuleId="r-1", StartWindowMinutes=480)
     client.stub.add_response(
         "get_backup_plan",
         {"BackupPlan": {"BackupPlanName": "plan", "Rules": [rule]}, "BackupPlanId": "p-1", "VersionId": "v1"},
@@ -71,7 +83,7 @@ def _stub_read(client, plan=True):
     )
     client.stub.add_response(
         "get_backup_selection",
-        {"BackupSelection": bp.selection_to_api(SELECTION), "SelectionId": "s-1", "BackupPlanId": "p-1"},
+        {"BackupSelection": SELECTION_REQUEST, "SelectionId": "s-1", "BackupPlanId": "p-1"},
         {"BackupPlanId": "p-1", "SelectionId": "s-1"},
     )
     client.stub.add_response("list_tags", {"Tags": {"Project": "illustra"}}, {"ResourceArn": PLAN_ARN})
@@ -94,14 +106,12 @@ def test_create_request_shapes(client):
     client.stub.add_response(
         "create_backup_plan",
         {"BackupPlanId": "p-1", "BackupPlanArn": PLAN_ARN, "VersionId": "v1"},
-        {"BackupPlan": {"BackupPlanName": "plan", "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "vault",
-         "ScheduleExpression": "cron(0 3 ? * * *)", "Lifecycle": {"DeleteAfterDays": 35}}]},
-         "BackupPlanTags": {"Project": "illustra"}},
-    )  # fmt: skip
+        {"BackupPlan": {"BackupPlanName": "plan", "Rules": [RULE_REQUEST]}, "BackupPlanTags": {"Project": "illustra"}},
+    )
     client.stub.add_response(
         "create_backup_selection",
         {"SelectionId": "s-1", "BackupPlanId": "p-1"},
-        {"BackupPlanId": "p-1", "BackupSelection": bp.selection_to_api(SELECTION)},
+        {"BackupPlanId": "p-1", "BackupSelection": SELECTION_REQUEST},
     )
     created = mod.apply_actions(client, actions, 900)
     assert created == dict(
@@ -113,11 +123,9 @@ def test_an_update_keeps_the_plan_id(client):
     client.stub.add_response(
         "update_backup_plan",
         {"BackupPlanId": "p-1", "VersionId": "v2"},
-        {"BackupPlanId": "p-1", "BackupPlan": {"BackupPlanName": "plan", "Rules": [bp.rule_to_api(RULE, "vault")]}},
+        {"BackupPlanId": "p-1", "BackupPlan": {"BackupPlanName": "plan", "Rules": [RULE_REQUEST]}},
     )
-    created = mod.apply_actions(
-        client, [("update_plan", dict(id="p-1", name="plan", rules=[bp.rule_to_api(RULE, "vault")]))], 900
-    )
+    created = mod.apply_actions(client, [("update_plan", dict(id="p-1", name="plan", rules=[RULE_REQUEST]))], 900)
     assert created == {"version_id": "v2"}
 
 
