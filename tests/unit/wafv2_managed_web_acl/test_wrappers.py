@@ -14,6 +14,37 @@ def client():
         yield c, stub
 
 
+def _visibility(metric):
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric}
+
+
+# WAFv2 CreateWebACL's body for an ACL that allows by default, runs AWS's SQLi managed group with
+# its own actions (OverrideAction None) and blocks an IP past 100 requests, written out from the API
+# reference rather than by build_acl.
+ACL_REQUEST = {
+    "Name": "n",
+    "Description": "d",
+    "DefaultAction": {"Allow": {}},
+    "Rules": [
+        {
+            "Name": "AWS-AWSManagedRulesSQLiRuleSet",
+            "Priority": 0,
+            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesSQLiRuleSet"}},
+            "OverrideAction": {"None": {}},
+            "VisibilityConfig": _visibility("m-AWSManagedRulesSQLiRuleSet"),
+        },
+        {
+            "Name": "rate-limit-per-ip",
+            "Priority": 1,
+            "Statement": {"RateBasedStatement": {"Limit": 100, "AggregateKeyType": "IP"}},
+            "Action": {"Block": {}},
+            "VisibilityConfig": _visibility("m-rate-limit"),
+        },
+    ],
+    "VisibilityConfig": _visibility("m"),
+}
+
+
 def test_create_request_shape_and_retry(client):
     c, stub = client
     acl = waf.build_acl(
@@ -27,7 +58,7 @@ def test_create_request_shape_and_retry(client):
     }
     stub.add_client_error("create_web_acl", "WAFInternalErrorException", http_status_code=500)
     stub.add_response(
-        "create_web_acl", {"Summary": summary}, dict(acl, Scope="CLOUDFRONT", Tags=[{"Key": "A", "Value": "b"}])
+        "create_web_acl", {"Summary": summary}, dict(ACL_REQUEST, Scope="CLOUDFRONT", Tags=[{"Key": "A", "Value": "b"}])
     )
     assert waf.create_web_acl(c, acl, "CLOUDFRONT", {"A": "b"}) == summary
     stub.assert_no_pending_responses()
@@ -35,12 +66,15 @@ def test_create_request_shape_and_retry(client):
 
 def test_update_uses_lock_token_and_surfaces_optimistic_lock(client):
     c, stub = client
-    acl = waf.build_acl(
-        "n", "d", metric_prefix="m", mode="count", managed_rule_groups=["AWSManagedRulesSQLiRuleSet"], rate_limit=0
+    stub.add_client_error(
+        "update_web_acl",
+        "WAFOptimisticLockException",
+        http_status_code=400,
+        expected_params=dict(ACL_REQUEST, Scope="REGIONAL", Id="i", LockToken="t"),
     )
-    stub.add_client_error("update_web_acl", "WAFOptimisticLockException", http_status_code=400)
-    with pytest.raises(AnsibleAWSError, match="update web ACL"):
-        waf.update_web_acl(c, acl, "REGIONAL", "i", "t")
+    with pytest.raises(AnsibleAWSError, match=r"update web ACL.*WAFOptimisticLockException"):
+        waf.update_web_acl(c, ACL_REQUEST, "REGIONAL", "i", "t")
+    stub.assert_no_pending_responses()
 
 
 def test_missing_acl_reads_as_none(client):
