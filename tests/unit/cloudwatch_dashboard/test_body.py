@@ -59,6 +59,11 @@ def test_put_sends_canonical_text_and_retries_throttling(client):
     client.stub.add_response(
         "put_dashboard",
         {"DashboardValidationMessages": []},
-        {"DashboardName": "x", "DashboardBody": cw.canonical_body(BODY)},
+        # BODY as compact JSON with its keys sorted, written out.
+        {
+            "DashboardName": "x",
+            "DashboardBody": '{"widgets":[{"properties":{"metrics":[["AWS/EC2","CPUUtilization"]],"title":"CPU"},'
+            '"type":"metric"}]}',
+        },
     )
-    assert mod.put_dashboard(client, "x", cw.canonical_body(BODY)) == []
+    assert mod.put_dashboard(client, "x", cw.canonical_body(json.dumps(BODY, indent=2))) == []
