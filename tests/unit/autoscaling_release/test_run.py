@@ -36,6 +36,26 @@ PARAMS = {
 }
 
 
+def start_request(version):
+    """StartInstanceRefresh for PARAMS towards a launch template version, written out."""
+    return {
+        "AutoScalingGroupName": NAME,
+        "Strategy": "Rolling",
+        "DesiredConfiguration": {"LaunchTemplate": {"LaunchTemplateId": LT, "Version": version}},
+        "Preferences": {
+            "MinHealthyPercentage": 100,
+            "MaxHealthyPercentage": 200,
+            "InstanceWarmup": 120,
+            "SkipMatching": True,
+            "AutoRollback": True,
+            "ScaleInProtectedInstances": "Wait",
+            "StandbyInstances": "Wait",
+            "CheckpointPercentages": [50, 100],
+            "CheckpointDelay": 300,
+        },
+    }
+
+
 @pytest.fixture
 def make_module(fake_module):
     """A release module with PARAMS, overridden by keyword: make_module(state="rolled_back", check_mode=True)."""
@@ -132,26 +152,7 @@ def test_release_starts_refresh_with_pinned_version_and_waits_for_success(asg, m
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(6, [6, 6]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-old", "Successful", 6, 100))
-    stub.add_response(
-        "start_instance_refresh",
-        {"InstanceRefreshId": "r-new"},
-        {
-            "AutoScalingGroupName": NAME,
-            "Strategy": "Rolling",
-            "DesiredConfiguration": {"LaunchTemplate": {"LaunchTemplateId": LT, "Version": "7"}},
-            "Preferences": {
-                "MinHealthyPercentage": 100,
-                "MaxHealthyPercentage": 200,
-                "InstanceWarmup": 120,
-                "SkipMatching": True,
-                "AutoRollback": True,
-                "ScaleInProtectedInstances": "Wait",
-                "StandbyInstances": "Wait",
-                "CheckpointPercentages": [50, 100],
-                "CheckpointDelay": 300,
-            },
-        },
-    )
+    stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-new"}, start_request("7"))
     describe(stub, refresh("r-new", "Pending", 7), refresh("r-old", "Successful", 6, 100))
     describe(stub, refresh("r-new", "InProgress", 7, 50), refresh("r-old", "Successful", 6, 100))
     describe(stub, refresh("r-new", "Successful", 7, 100), refresh("r-old", "Successful", 6, 100))
@@ -286,7 +287,7 @@ def test_rollback_after_a_successful_bad_release_refreshes_to_last_good(asg, mak
     client, stub = asg
     stub.add_response("describe_auto_scaling_groups", group(7, [7, 7]), {"AutoScalingGroupNames": [NAME]})
     describe(stub, refresh("r-new", "Successful", 7, 100))
-    stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-back"})
+    stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-back"}, start_request("6"))
     describe(stub, refresh("r-back", "Successful", 6, 100))
     result = mod.run(make_module(state="rolled_back", version=6), client)
     assert result["actions"] == ["start instance refresh to version 6"]
