@@ -6,7 +6,6 @@ and DeleteCertificate answers ResourceInUseException meanwhile.
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _acm as acm
 from botocore.stub import Stubber
@@ -16,11 +15,6 @@ OTHER = "arn:aws:acm:us-east-1:123456789012:certificate/other"
 DIST = "arn:aws:cloudfront::123456789012:distribution/E1"
 ALB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/1"
 LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/2"
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
 
 
 def stubbed(service, region="us-east-1"):

@@ -5,7 +5,6 @@ import datetime
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _backup_plan as bp
 from ansible_collections.illustra.webstack.plugins.modules import backup_vault_plan as mod
@@ -30,11 +29,6 @@ SELECTION_REQUEST = {
     "ListOfTags": [],
     "Conditions": {"StringEquals": [], "StringNotEquals": [], "StringLike": [], "StringNotLike": []},
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
 
 
 @pytest.fixture

@@ -3,18 +3,12 @@ The emulator lacks AssociateKmsKey: covered here."""
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _log_groups as lg
 from ansible_collections.illustra.webstack.plugins.modules import cloudwatch_log_groups as mod
 from botocore.stub import Stubber
 
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/illustra/prod/app"
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import json
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _iam_role as iam
 from ansible_collections.illustra.webstack.plugins.modules import iam_role_bundle as mod
@@ -19,11 +18,6 @@ SSM = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ARN = "arn:aws:iam::123456789012:role/web"
 PROFILE_ARN = "arn:aws:iam::123456789012:instance-profile/web"
 DATE = "2026-01-01T00:00:00Z"
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
 
 
 @pytest.fixture

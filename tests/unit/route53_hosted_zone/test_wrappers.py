@@ -2,15 +2,9 @@
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _route53 as r53
 from botocore.stub import Stubber
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
 
 
 @pytest.fixture

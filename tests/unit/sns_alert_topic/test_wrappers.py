@@ -4,18 +4,12 @@ import json
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.modules import sns_alert_topic as mod
 from botocore.stub import Stubber
 
 ARN = "arn:aws:sns:us-east-1:123456789012:illustra-prod-alerts"
 POLICY = {"Version": "2012-10-17", "Statement": []}
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
 
 
 @pytest.fixture

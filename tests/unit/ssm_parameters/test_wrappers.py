@@ -2,7 +2,6 @@
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.illustra.webstack.plugins.module_utils import _ssm_parameters as ssm
 from ansible_collections.illustra.webstack.plugins.modules import ssm_parameters as mod
@@ -10,11 +9,6 @@ from botocore.stub import Stubber
 
 URI = "/illustra/prod/db/uri"
 PASSWORD = "/illustra/prod/db/password"
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr(cloud.time, "sleep", lambda _s: None)
 
 
 @pytest.fixture
