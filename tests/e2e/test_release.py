@@ -14,9 +14,10 @@ import statistics
 import threading
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
-from dataplane import runner
+from dataplane import cli, runner
 from dataplane_test import ROOT, backend_hosts
 
 RESULTS = ROOT / "bench" / "results" / "release.json"
@@ -135,7 +136,7 @@ def test_a_release_replaces_the_hosts_in_batches_with_no_failed_request(plane, a
         started = time.monotonic()
         done = plane.playbook(
             "deploy_backend.yml",
-            {"webstack_confirm": "prod", "backend_release_id": "1.1.0", "asg_refresh_checkpoint_delay": 60},
+            {**cli.QUICK, "webstack_confirm": "prod", "backend_release_id": "1.1.0"},
             log="release-1.1.0.log",
         )
         seconds = time.monotonic() - started
@@ -178,29 +179,52 @@ def _broken_source(tmp_path: Path) -> Path:
     return source
 
 
-def test_a_broken_release_fails_on_health_and_the_previous_release_serves_again(plane, aws, tmp_path):
-    status, body, _ = plane.get("/health")
-    previous = body["release"]
-    # The refresh gives up on health sooner than AWS's hour: it fails sooner, never passes what AWS would not.
+def _slowest_boot(state) -> float:
+    """Seconds from a backend container's start to healthy in the target group, the slowest seen on this plane."""
+    seconds = [
+        (
+            datetime.fromisoformat(facts["healthy_at"]) - datetime.fromisoformat(facts["container_started"])
+        ).total_seconds()
+        for facts in (state.get("boots") or {}).values()
+        if facts.get("group") and facts.get("healthy_at") and facts.get("container_started")
+    ]
+    assert seconds, "no backend host of this plane has become healthy yet"
+    return max(seconds)
+
+
+def _set_health_timeout(plane, seconds: float) -> None:
+    """How long the emulator's instance refresh waits for health before it fails (a harness hook)."""
     request = urllib.request.Request(
         f"{plane.state['emulator']}/moto-api/webstack/instance-refresh",
-        data=json.dumps({"HealthTimeoutSeconds": 240}).encode(),
+        data=json.dumps({"HealthTimeoutSeconds": seconds}).encode(),
         method="POST",
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as resp:
         assert resp.status == 200
+
+
+def test_a_broken_release_fails_on_health_and_the_previous_release_serves_again(plane, aws, tmp_path):
+    status, body, _ = plane.get("/health")
+    previous = body["release"]
+    # The refresh gives up on health sooner than AWS's hour: it fails sooner, never passes what AWS would not.
+    # The same timeout bounds the rollback's replacement, a good host that must boot: twice the slowest boot
+    # this plane has seen (hosts boot for minutes on a loaded 2-core machine), never less than 4 minutes.
+    _set_health_timeout(plane, min(3600, max(240, round(2 * _slowest_boot(plane.reload())))))
     since = time.time()
-    done = plane.playbook(
-        "deploy_backend.yml",
-        {
-            "webstack_confirm": "prod",
-            "backend_release_id": "1.2.0-broken",
-            "backend_release_source_dir": str(_broken_source(tmp_path)),
-            "asg_refresh_checkpoint_delay": 60,
-        },
-        log="release-broken.log",
-    )
+    try:
+        done = plane.playbook(
+            "deploy_backend.yml",
+            {
+                **cli.QUICK,
+                "webstack_confirm": "prod",
+                "backend_release_id": "1.2.0-broken",
+                "backend_release_source_dir": str(_broken_source(tmp_path)),
+            },
+            log="release-broken.log",
+        )
+    finally:
+        _set_health_timeout(plane, 3600)  # AWS's hour again for the tests after this one
     log = (plane.state.dir / "release-broken.log").read_text()
     assert done.returncode != 0
     assert "The group was returned to the last known good release" in log, log[-4000:]

@@ -107,6 +107,20 @@ def plugin(name: str):
 
 # The example release the environment is converged with, and the test seams `up` passes explicitly.
 RELEASE = "1.0.0"
+# AWS-valid small health check, drain, warmup and checkpoint values (prod's own add minutes to every release):
+# a release here takes about the time its hosts take to boot. Every converge and release on the data plane
+# passes the same values, so that they are no drift. The grace period stays the role's: hosts boot for minutes.
+QUICK = {
+    "alb_health_check_interval": 5,
+    "alb_health_check_timeout": 4,
+    "alb_healthy_threshold": 2,
+    "alb_unhealthy_threshold": 2,
+    "alb_deregistration_delay": 10,
+    "asg_instance_warmup": 10,
+    # prod pauses 300 s at its 50 % checkpoint; the checkpoint is still honoured, a pause of 20 s shows it.
+    "asg_refresh_checkpoint_delay": 20,
+    "asg_refresh_poll_interval": 5,
+}
 
 
 def converge_vars(env: str, release: str = RELEASE) -> dict:
@@ -125,8 +139,7 @@ def converge_vars(env: str, release: str = RELEASE) -> dict:
         "validate_http_gates": False,
         # Hosts boot for real here (several minutes on a busy 2-core machine): the release check waits for them.
         "backend_release_validate_retries": 150,
-        # prod pauses 300 s at its 50 % checkpoint; the checkpoint is still honoured, a minute is enough here.
-        "asg_refresh_checkpoint_delay": 60,
+        **QUICK,
     }
 
 
