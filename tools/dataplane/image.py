@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 # What the image is made of: these files whole, and these values of the roles' defaults and vars.
 INPUTS = [
     HERE / "bake.yml",
+    HERE / "image.py",
     ROOT / "galaxy.yml",
     ROOT / "roles" / "nginx_backend" / "tasks" / "install.yml",
     ROOT / "roles" / "nginx_backend" / "vars" / "Debian.yml",
@@ -135,7 +136,7 @@ def bake(log: Path | None = None) -> None:
     try:
         collections = _site_collections()
         dependencies = yaml.safe_load((ROOT / "galaxy.yml").read_text())["dependencies"]
-        for fqcn in dependencies:
+        for fqcn in dependency_closure(collections, dependencies):
             namespace, collection = fqcn.split(".")
             target = f"/opt/webstack/collections/ansible_collections/{namespace}"
             podman.exec_(name, "mkdir", "-p", target)
@@ -172,3 +173,19 @@ def _site_collections() -> Path:
     import ansible  # noqa: PLC0415
 
     return Path(ansible.__file__).resolve().parents[1] / "ansible_collections"
+
+
+def dependency_closure(collections: Path, direct) -> list[str]:
+    """galaxy.yml's dependencies and theirs, as `ansible-galaxy collection install` resolves them: what the hosts
+    need to install this collection offline (community.mongodb needs ansible.posix, which we do not)."""
+    found: list[str] = []
+    pending = list(direct)
+    while pending:
+        fqcn = pending.pop(0)
+        if fqcn in found:
+            continue
+        found.append(fqcn)
+        manifest = collections.joinpath(*fqcn.split("."), "MANIFEST.json")
+        if manifest.exists():
+            pending += list(json.loads(manifest.read_text())["collection_info"].get("dependencies") or {})
+    return found
