@@ -1762,7 +1762,8 @@ def _cloudfront_distribution_ids() -> None:
     in the API reference shows (GetDistribution: "Id": "EDFDVBD6EXAMPLE";
     https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetDistribution.html). Code that checks
     the form of an id (the collection's preflight does) refuses moto's. New distributions get an id of
-    AWS's form; the ARN and the invalidation URLs follow it.
+    AWS's form; the ARN and the invalidation URLs follow it. Verdict: changes only the form of the ids moto
+    draws, as AWS draws them; accepts nothing AWS refuses.
     """
     from moto.cloudfront import models  # noqa: PLC0415
 
@@ -2160,7 +2161,9 @@ def _backup_plan_updates() -> None:
     the plan keeps its id and ARN, gets the new name and rules (the defaults AWS fills in for rules, as
     CreateBackupPlan's), and answers BackupPlanId, BackupPlanArn, CreationDate and the new VersionId. An unknown
     or deleted plan is a ResourceNotFoundException; a plan without a name or rules, an
-    InvalidParameterValueException (AWS's validation of the BackupPlanInput).
+    InvalidParameterValueException (AWS's validation of the BackupPlanInput). Verdict: fills the gap (an API moto
+    lacks) and behaves as AWS does; accepts nothing AWS refuses. Not modelled: AWS's checks of each rule's fields
+    (schedule expressions, lifecycle ranges) beyond what moto's CreateBackupPlan checks.
     """
     import json  # noqa: PLC0415
 

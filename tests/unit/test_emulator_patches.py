@@ -1375,3 +1375,12 @@ def test_fixed_backup_plan_update_is_a_new_version_of_the_same_plan(clean_emulat
         backup.update_backup_plan(BackupPlanId="no-such-plan", BackupPlan={"BackupPlanName": "x", "Rules": [rule]})
     with pytest.raises(backup.exceptions.InvalidParameterValueException):
         backup.update_backup_plan(BackupPlanId=plan, BackupPlan={"BackupPlanName": "patch-plan", "Rules": []})
+
+
+def test_every_patch_states_its_verdict_against_the_rule():
+    """The rule (tools/emulator_patches.py's docstring): a patch fills a gap and never accepts what AWS refuses;
+    each registered patch says which in a "Verdict:" of its own docstring."""
+    import emulator_patches
+
+    silent = [patch.__name__ for patch in emulator_patches.PATCHES if "Verdict:" not in (patch.__doc__ or "")]
+    assert not silent, f"patches without a verdict in their docstring: {silent}"
