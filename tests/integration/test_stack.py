@@ -92,6 +92,7 @@ def test_prod_stack_wiring_idempotence_and_check(clean_emulator):
     assert stack_inventory("illustra", "prod") == PROD_STACK
 
     release_changes_only_the_release(clean_emulator, template_id)
+    the_running_release_again_changes_nothing()
 
 
 # What a release itself writes: the artifact (S3 PUT), the launch template version pinned to it, the group
@@ -148,6 +149,28 @@ def release_changes_only_the_release(endpoint, template_id):
     latest = after["LaunchTemplateVersions"][0]
     assert latest["VersionNumber"] == before["LaunchTemplateVersions"][0]["VersionNumber"] + 1
     assert "RELEASE_ID=1.0.0" in base64.b64decode(latest["LaunchTemplateData"]["UserData"]).decode()
+
+
+def the_running_release_again_changes_nothing():
+    """Deploying the release that already runs (a converge with the same -e backend_release_id) changes nothing:
+    the collection tarball, rebuilt with a new build time, is not uploaded again, and prod takes no dump before
+    it (the database host is not reachable here: a dump would fail the run)."""
+    release = {
+        **QUICK,
+        "backend_release_id": "1.0.0",
+        "backend_release_build_dir": "/tmp/webstack-test-releases",
+        "backend_release_validate": False,  # the emulator's ALB serves no traffic
+    }
+    first = wt.run_playbook("playbooks/deploy_backend.yml", "inventories/prod", extra_vars=release)
+    assert first.rc == 0, first.summary()
+    # The collection's first upload (the release above did not ship it); nothing else.
+    assert [t.split(" : ")[-1] for t in first.changed_tasks()] == ["Upload the collection tarball"], first.summary()
+    (dump,) = [t for t in first.tasks if t["name"] == "Dump the database and upload the dump before the release"]
+    assert dump["hosts"] and all(r.get("skipped") for r in dump["hosts"].values()), dump
+
+    again = wt.run_playbook("playbooks/deploy_backend.yml", "inventories/prod", extra_vars=release)
+    assert again.rc == 0, again.summary()
+    assert again.changed == 0, again.summary()
 
 
 def test_a_role_no_level_runs_fails_the_run_by_name(clean_emulator):
