@@ -29,6 +29,7 @@ test: setup
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory compat
 	$(MAKE) --no-print-directory molecule
+	$(MAKE) --no-print-directory e2e
 
 lint: setup
 	yamllint --strict .
@@ -70,7 +71,8 @@ e2e-up: setup
 e2e-down: setup
 	$(BIN)/python tools/dataplane down --env $(or $(ENV),all)
 
-# One prod data plane shared by every test (tests/e2e/conftest.py); it brings it up and takes it down.
+# One prod data plane shared by every test (tests/e2e/conftest.py), a staging one for the edge and browser
+# tests; the session brings them up and takes them down. About 18 min on this machine (the image cached).
 e2e: setup
 	$(PYTEST) tests/e2e -q -p no:randomly
 

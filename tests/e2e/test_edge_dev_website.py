@@ -48,6 +48,7 @@ def dev(tmp_path_factory):
         )
         assert run.rc == 0, run.summary()
         state["ca_bundle"] = str(ca.ensure(state.dir))
+        state.save()  # the edge publishes what it serves into the saved state (edge.publish): this one
         edge.up(state)
         yield state
     finally:
