@@ -52,7 +52,7 @@ def test_prod_stack_wiring_idempotence_and_check(clean_emulator):
     (api_record,) = [r for r in records if r["Name"] == f"api.{DOMAIN}."]
     assert api_record["AliasTarget"]["DNSName"].rstrip(".").lower() == alb["DNSName"].lower()
 
-    # The load balancer (level 2, lane a) serves HTTPS with the certificate from acm (level 1, lane b).
+    # The load balancer (level 1, lane a) serves HTTPS with the certificate from acm (level 0, lane a).
     listeners = boto3.client("elbv2").describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
     (https,) = [listener for listener in listeners if listener["Port"] == 443]
     (certificate,) = https["Certificates"]
@@ -60,24 +60,24 @@ def test_prod_stack_wiring_idempotence_and_check(clean_emulator):
     assert described["Status"] == "ISSUED"
     assert {f"api.{DOMAIN}", f"*.{DOMAIN}"} & set(described["SubjectAlternativeNames"]), described
 
-    # The backup role (level 3) found the database's role (level 2) and let it upload dumps.
+    # The backup role (level 2) found the database's role (level 1) and let it upload dumps.
     iam = boto3.client("iam")
     (db_role,) = [r["RoleName"] for r in iam.list_roles()["Roles"] if "mongodb" in r["RoleName"]]
     assert iam.list_role_policies(RoleName=db_role)["PolicyNames"], "no backup policy on the database's role"
-    # The compute (level 2) found the artifact bucket (level 1) for its instances.
+    # The compute (level 1) found the artifact bucket (level 0) for its instances.
     ec2 = boto3.client("ec2")
     (template_id,) = [t["LaunchTemplateId"] for t in ec2.describe_launch_templates()["LaunchTemplates"]]
     template = ec2.describe_launch_template_versions(LaunchTemplateId=template_id, Versions=["$Latest"])
     user_data = base64.b64decode(template["LaunchTemplateVersions"][0]["LaunchTemplateData"]["UserData"]).decode()
     assert "illustra-prod-artifacts-" in user_data
 
-    # The ALB (level 2) logs into the log bucket (level 0), whose policy lets ELB's log delivery write.
+    # The ALB (level 1) logs into the log bucket (level 0), whose policy lets ELB's log delivery write.
     account = boto3.client("sts").get_caller_identity()["Account"]
     attributes = boto3.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=alb["LoadBalancerArn"])
     attributes = {a["Key"]: a["Value"] for a in attributes["Attributes"]}
     assert attributes["access_logs.s3.enabled"] == "true"
     assert attributes["access_logs.s3.bucket"] == f"illustra-prod-logs-{account}"
-    # The artifact and dump buckets (levels 1 and 3) keep server access logs there too.
+    # The artifact and dump buckets (levels 0 and 2) keep server access logs there too.
     s3 = boto3.client("s3")
     for bucket in (b["Name"] for b in s3.list_buckets()["Buckets"] if "-logs-" not in b["Name"]):
         assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]["TargetBucket"] == f"illustra-prod-logs-{account}"
