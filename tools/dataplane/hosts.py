@@ -93,15 +93,22 @@ def create(state: State, instance: Instance, image: str) -> str:
     """Create and start the instance's container; returns its name (the instance id)."""
     name = instance.id
     podman.run("rm", "--force", name, check=False)
+    # A bench may add networks (bench/bench_boot.py: podman's default one, to reach the package registries as
+    # a stock AMI does) and label its hosts apart from the data planes' (state "extra_networks", "label").
+    extra = list(state.get("extra_networks") or [])
+    networks = (
+        ["--network", f"{state['network']}:ip={instance.private_ip}", *(a for n in extra for a in ("--network", n))]
+        if extra
+        else ["--network", state["network"], "--ip", instance.private_ip]
+    )
     podman.run(
         "create",
         "--name", name,
         "--hostname", "ip-" + instance.private_ip.replace(".", "-"),
-        "--network", state["network"],
-        "--ip", instance.private_ip,
+        *networks,
         # systemd builds the units' sandboxes (ProtectSystem, PrivateTmp, ...) with it, as on a VM.
         "--cap-add", "SYS_ADMIN",
-        "--label", f"{podman.LABEL}={state.env}",
+        "--label", f"{podman.LABEL}={state.get('label') or state.env}",
         "--label", f"webstack.instance={instance.id}",
         "--label", f"webstack.group={instance.group}",
         "--label", f"webstack.ip={instance.private_ip}",

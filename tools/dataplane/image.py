@@ -124,8 +124,6 @@ class _Log:
 
 def bake(log: Path | None = None) -> None:
     """Build IMAGE from BASE_IMAGE with bake.yml (a few minutes)."""
-    import yaml  # noqa: PLC0415
-
     name = f"webstack-bake-{os.getpid()}"
     started = time.monotonic()
     podman.run("rm", "--force", name, check=False)
@@ -134,13 +132,7 @@ def bake(log: Path | None = None) -> None:
         BASE_IMAGE, "/sbin/init",
     )  # fmt: skip
     try:
-        collections = _site_collections()
-        dependencies = yaml.safe_load((ROOT / "galaxy.yml").read_text())["dependencies"]
-        for fqcn in dependency_closure(collections, dependencies):
-            namespace, collection = fqcn.split(".")
-            target = f"/opt/webstack/collections/ansible_collections/{namespace}"
-            podman.exec_(name, "mkdir", "-p", target)
-            podman.run("cp", str(collections / namespace / collection), f"{name}:{target}/{collection}", timeout=600)
+        install_dependencies(name)
         cmd = [
             str(ROOT / ".venv" / "bin" / "ansible-playbook"),
             str(HERE / "bake.yml"),
@@ -166,6 +158,20 @@ def bake(log: Path | None = None) -> None:
     finally:
         podman.run("rm", "--force", name, check=False, timeout=120)
     print(f"dataplane: baked {IMAGE} in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def install_dependencies(container: str) -> None:
+    """Copy galaxy.yml's dependencies and theirs into the container's /opt/webstack/collections, where the user
+    data's `ansible-galaxy collection install --offline` finds them (on AWS they come from Galaxy)."""
+    import yaml  # noqa: PLC0415
+
+    collections = _site_collections()
+    dependencies = yaml.safe_load((ROOT / "galaxy.yml").read_text())["dependencies"]
+    for fqcn in dependency_closure(collections, dependencies):
+        namespace, collection = fqcn.split(".")
+        target = f"/opt/webstack/collections/ansible_collections/{namespace}"
+        podman.exec_(container, "mkdir", "-p", target)
+        podman.run("cp", str(collections / namespace / collection), f"{container}:{target}/{collection}", timeout=600)
 
 
 def _site_collections() -> Path:

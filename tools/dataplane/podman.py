@@ -43,30 +43,31 @@ def _ip(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
 
 
-def _bridge(env: str) -> tuple[str, list[str]] | None:
-    found = run("network", "inspect", network_name(env), check=False)
+def _bridge(env: str, name: str | None = None) -> tuple[str, list[str]] | None:
+    found = run("network", "inspect", name or network_name(env), check=False)
     if found.returncode != 0:
         return None
     info = json.loads(found.stdout)[0]
     return info["network_interface"], [s["subnet"] for s in info.get("subnets", [])]
 
 
-def ensure_network(env: str, cidr: str) -> str:
+def ensure_network(env: str, cidr: str, name: str | None = None) -> str:
     """An internal bridge network over the VPC's CIDR, whose only way out is the gateway: this machine.
 
     An --internal network has no route out and, with podman's CNI backend, no address on its bridge
     either. The harness makes the bridge itself with the gateway's address (the bridge plugin adopts
     an existing bridge), so the hosts reach the emulator there from their first boot, and nothing else:
     the containers get no default route, and this machine does not forward (or masquerade) for them.
+    `name` (default webstack-<env>) lets a bench make a network of its own beside the data planes'.
     """
-    name = network_name(env)
-    existing = _bridge(env)
+    name = name or network_name(env)
+    existing = _bridge(env, name)
     if existing is not None and existing[1] != [cidr]:
-        remove_network(env)
+        remove_network(env, name)
         existing = None
     if existing is None:
-        _create_network(env, cidr)
-        existing = _bridge(env)
+        _create_network(env, cidr, name)
+        existing = _bridge(env, name)
     bridge = existing[0]
     if _ip("link", "show", bridge).returncode != 0:
         _ip("link", "add", "name", bridge, "type", "bridge")
@@ -76,7 +77,7 @@ def ensure_network(env: str, cidr: str) -> str:
     return name
 
 
-def _create_network(env: str, cidr: str) -> None:
+def _create_network(env: str, cidr: str, name: str) -> None:
     run(
         "network",
         "create",
@@ -87,13 +88,13 @@ def _create_network(env: str, cidr: str) -> None:
         gateway(cidr),
         "--label",
         f"{LABEL}={env}",
-        network_name(env),
+        name,
     )
 
 
-def remove_network(env: str) -> None:
-    existing = _bridge(env)
-    run("network", "rm", "--force", network_name(env), check=False)
+def remove_network(env: str, name: str | None = None) -> None:
+    existing = _bridge(env, name)
+    run("network", "rm", "--force", name or network_name(env), check=False)
     if existing is not None:
         _ip("link", "del", existing[0])
 
